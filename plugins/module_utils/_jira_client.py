@@ -1,0 +1,761 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) integrations.jira contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the integrations.jira collection. It may change at any time,
+# without notice. Do not use it from other collections or roles.
+
+"""The one place that talks to Jira.
+
+Everything about Jira's HTTP interface lives here: URL rules, authentication, deployment
+detection, the retry policy, response classification into a ``failure_reason``, and the
+secret masking that keeps the API token out of every message. Modules stay options + flow.
+
+The pure helpers at the top (URL rules, fingerprints, secret values, Retry-After parsing) need
+only the standard library, so target-side modules (the config writer) import them on any
+Python from 3.6 on without ``requests`` being installed.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import datetime
+import email.utils
+import hashlib
+import json
+import random
+import re
+import time
+import traceback
+
+try:
+    from urllib.parse import quote, urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, keep the import error clear
+    from urllib import quote  # type: ignore
+    from urlparse import urlsplit  # type: ignore
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+except ImportError:
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+
+# Every failure this collection reports maps to exactly one of these.
+FAILURE_REASONS = (
+    'invalid_url',
+    'insecure_url',
+    'connection_error',
+    'timeout',
+    'tls_error',
+    'invalid_credentials',
+    'captcha_required',
+    'forbidden',
+    'account_inactive',
+    'anonymous_response',
+    'not_jira',
+    'rate_limited',
+    'server_error',
+    'account_mismatch',
+    'missing_group',
+    'missing_application_role',
+    'project_not_found',
+    'missing_permission',
+)
+
+DEFAULT_API_GATEWAY_URL = 'https://api.atlassian.com'
+CLOUD_HOST_SUFFIXES = ('.atlassian.net', '.jira.com')
+CLOUD_GATEWAY_HOSTS = ('api.atlassian.com',)
+
+# Statuses worth another try. 401/403 are never retried: each failed login feeds Jira's
+# CAPTCHA counter (jira-facts.md section 2) and can lock the service account.
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+# A broken proxy can answer with megabytes; a Jira JSON answer of interest is far smaller.
+MAX_BODY_BYTES = 1024 * 1024
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+
+# X-Seraph-LoginReason values that mean "this request was not authenticated as you".
+SERAPH_FAILURES = ('AUTHENTICATED_FAILED', 'AUTHENTICATION_DENIED', 'AUTHORISATION_FAILED')
+
+URL_EXAMPLE = 'https://your-site.atlassian.net'
+_HOST_LABEL_RE = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$')
+_REST_PATH_RE = re.compile(r'/(rest|ex/jira)(/|$)', re.IGNORECASE)
+
+
+class JiraError(Exception):
+    """A failure with one ``failure_reason`` and a message that says what to do.
+
+    Messages are built by this module only and never contain the token: every message
+    passes through :func:`mask_secrets` before it is raised.
+    """
+
+    def __init__(self, failure_reason, msg, status=None, details=None):
+        if failure_reason not in FAILURE_REASONS:
+            raise ValueError('unknown failure_reason %r' % (failure_reason,))
+        super(JiraError, self).__init__(msg)
+        self.failure_reason = failure_reason
+        self.msg = msg
+        self.status = status
+        self.details = details or {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers (standard library only)
+# ---------------------------------------------------------------------------------------------
+
+def token_fingerprint(token):
+    """``sha256:`` + the first 16 hex digits of SHA-256 of the token, or None without a token.
+
+    API tokens have high entropy, so a truncated hash identifies a token without revealing it;
+    the config writer, the info modules and the role all use this one function.
+    """
+    if token is None:
+        return None
+    if not isinstance(token, bytes):
+        token = token.encode('utf-8', 'surrogateescape')
+    return 'sha256:' + hashlib.sha256(token).hexdigest()[:16]
+
+
+def basic_auth_value(username, token):
+    """The base64 of ``username:token`` as Jira's basic auth expects it (UTF-8)."""
+    raw = ('%s:%s' % (username, token)).encode('utf-8')
+    return base64.b64encode(raw).decode('ascii')
+
+
+def secret_values(username, token):
+    """Every form of the token that must never reach output: the token itself, its URL
+    encoding, and the base64 of ``username:token`` (what an Authorization header carries)."""
+    values = set()
+    if token:
+        values.add(token)
+        values.add(quote(token, safe=''))
+        if username is not None:
+            values.add(basic_auth_value(username, token))
+    return values
+
+
+def mask_secrets(text, secrets):
+    """Replace every secret in ``text``. Longest first, so a secret that contains a shorter
+    one is never left half-visible."""
+    if not text:
+        return text
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, '<redacted>')
+    return text
+
+
+def is_cloud_host(hostname):
+    hostname = (hostname or '').lower().rstrip('.')
+    return hostname in CLOUD_GATEWAY_HOSTS or any(hostname.endswith(s) for s in CLOUD_HOST_SUFFIXES)
+
+
+def _bad_url(option, problem, fix):
+    return JiraError('invalid_url', 'Option %s %s. %s' % (option, problem, fix))
+
+
+def normalize_url(url, allow_insecure_http=False, option='url'):
+    """Check a Jira root URL and return it normalised (lower-case scheme and host, default port
+    dropped, no trailing slash, Data Center context path kept).
+
+    Raises :class:`JiraError` (``invalid_url`` or ``insecure_url``). Messages never repeat the
+    URL itself: a mistyped URL can carry a secret (``https://user:token@host``).
+    """
+    fix_root = 'Give the root URL of the Jira site, for example %s (Data Center: https://jira.example.com or https://jira.example.com/jira).' % URL_EXAMPLE
+    if not isinstance(url, str) or not url:
+        raise _bad_url(option, 'is empty', fix_root)
+    if len(url) > 2048:
+        raise _bad_url(option, 'is longer than 2048 characters', fix_root)
+    if re.search(r'\s', url):
+        raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in url):
+        raise _bad_url(option, 'contains control characters', fix_root)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _bad_url(option, 'is not a valid URL', fix_root)
+    scheme = parts.scheme.lower()
+    if scheme not in ('https', 'http'):
+        raise _bad_url(option, 'must use https:// (got %s)' % ('no scheme' if not scheme else 'another scheme'), fix_root)
+    if '@' in parts.netloc:
+        raise _bad_url(option, 'must not contain a user name or password before the host',
+                       'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
+    if parts.query or parts.fragment or '?' in url or '#' in url:
+        raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
+    try:
+        hostname = parts.hostname
+        port = parts.port
+    except ValueError:
+        raise _bad_url(option, 'has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
+    if not hostname:
+        raise _bad_url(option, 'has no host', fix_root)
+    try:
+        hostname.encode('ascii')
+    except UnicodeError:
+        # Look-alike characters in host names are a phishing classic; insist on the ASCII form.
+        raise _bad_url(option, 'has a non-ASCII host name', 'Give the ASCII (punycode, xn--...) form of the host name.')
+    hostname = hostname.lower().rstrip('.')
+    if parts.netloc.startswith('['):
+        host_for_url = '[%s]' % hostname
+    else:
+        if not all(_HOST_LABEL_RE.match(label) for label in hostname.split('.')):
+            raise _bad_url(option, 'has an invalid host name', fix_root)
+        host_for_url = hostname
+    if port == 0:
+        raise _bad_url(option, 'has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
+    if port is not None and not ((scheme == 'https' and port == 443) or (scheme == 'http' and port == 80)):
+        host_for_url = '%s:%d' % (host_for_url, port)
+
+    path = parts.path.rstrip('/')
+    if '//' in path or '/./' in path + '/' or '/../' in path + '/':
+        raise _bad_url(option, "has empty, '.' or '..' path segments", fix_root)
+    if _REST_PATH_RE.search(path):
+        raise _bad_url(option, 'points at a REST API path',
+                       'Give the root URL, without /rest/api/... (for example %s); the modules add the API path.' % URL_EXAMPLE)
+    if path and is_cloud_host(hostname):
+        raise _bad_url(option, 'has a path after a Jira Cloud host',
+                       'Jira Cloud has no context path: give just https://%s.' % hostname)
+
+    if scheme == 'http' and not allow_insecure_http:
+        raise JiraError('insecure_url', 'Option %s uses http://, so the credentials would travel in clear text. '
+                                        'Use the https:// URL, or set allow_insecure_http=true for a test instance.' % option)
+    return '%s://%s%s' % (scheme, host_for_url, path)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if re.match(r'^\d+(\.\d+)?$', value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    current = now() if now else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+class RetryPolicy:
+    """When to try again, and how long to wait first.
+
+    Retry-After is honoured when present; otherwise exponential backoff with full jitter.
+    The sum of all waits never exceeds ``max_retry_wait``: when the next wait would pass it,
+    the policy gives up at once instead of sleeping for nothing.
+    """
+
+    def __init__(self, retries=3, max_retry_wait=60.0, rand=random.random):
+        self.retries = max(0, int(retries))
+        self.max_retry_wait = max(0.0, float(max_retry_wait))
+        self._rand = rand
+
+    def delay(self, attempt, retry_after=None):
+        """Wait before retry number ``attempt`` (0-based)."""
+        if retry_after is not None:
+            return float(retry_after)
+        ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
+        return ceiling * (0.5 + 0.5 * self._rand())
+
+    def next_wait(self, attempt, waited, retry_after=None):
+        """Seconds to sleep before the next attempt, or None to stop."""
+        if attempt >= self.retries:
+            return None
+        wait = self.delay(attempt, retry_after)
+        if waited + wait > self.max_retry_wait:
+            return None
+        return wait
+
+
+# ---------------------------------------------------------------------------------------------
+# Module integration
+# ---------------------------------------------------------------------------------------------
+
+def connection_argument_spec():
+    """The connection options every module shares (documented once in the
+    ``integrations.jira.connection`` doc fragment)."""
+    return dict(
+        url=dict(type='str', required=True, fallback=(env_fallback, ['JIRA_URL'])),
+        username=dict(type='str', fallback=(env_fallback, ['JIRA_USERNAME'])),
+        api_token=dict(type='str', required=True, no_log=True, aliases=['password'],
+                       fallback=(env_fallback, ['JIRA_API_TOKEN'])),
+        auth_type=dict(type='str', default='basic', choices=['basic', 'bearer']),
+        deployment=dict(type='str', default='auto', choices=['auto', 'cloud', 'datacenter']),
+        scoped_token=dict(type='bool', default=False),
+        api_gateway_url=dict(type='str', default=DEFAULT_API_GATEWAY_URL),
+        allow_insecure_http=dict(type='bool', default=False),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+        client_cert=dict(type='path'),
+        client_key=dict(type='path', no_log=False),
+        timeout=dict(type='float', default=10.0),
+        retries=dict(type='int', default=3),
+        max_retry_wait=dict(type='float', default=60.0),
+    )
+
+
+CONNECTION_REQUIRED_IF = [('auth_type', 'basic', ('username',))]
+CONNECTION_REQUIRED_TOGETHER = [('client_cert', 'client_key')]
+
+
+def register_secrets(module, username, token):
+    """Make Ansible scrub every derived form of the token from the module's result too."""
+    module.no_log_values.update(secret_values(username, token))
+
+
+def client_from_module(module):
+    """Build a :class:`JiraClient` from the shared connection options, or fail the module with a
+    clear message (missing requests, invalid option values)."""
+    if requests is None:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR,
+                         failure_reason=None)
+    p = module.params
+    register_secrets(module, p.get('username'), p.get('api_token'))
+    for option in ('timeout', 'max_retry_wait'):
+        if p[option] is not None and not p[option] > 0 and not (option == 'max_retry_wait' and p[option] == 0):
+            module.fail_json(msg='Option %s must be a positive number of seconds.' % option, failure_reason=None)
+    if p['retries'] < 0:
+        module.fail_json(msg='Option retries must be 0 or more.', failure_reason=None)
+    return JiraClient(
+        url=p['url'], username=p.get('username'), api_token=p['api_token'], auth_type=p['auth_type'],
+        deployment=p['deployment'], scoped_token=p['scoped_token'], api_gateway_url=p['api_gateway_url'],
+        allow_insecure_http=p['allow_insecure_http'], validate_certs=p['validate_certs'],
+        ca_path=p.get('ca_path'), client_cert=p.get('client_cert'), client_key=p.get('client_key'),
+        timeout=p['timeout'], retries=p['retries'], max_retry_wait=p['max_retry_wait'],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+# ---------------------------------------------------------------------------------------------
+
+class JiraResponse:
+    def __init__(self, status, headers, body, url):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.url = url
+        self._data = None
+        self._parsed = False
+
+    @property
+    def content_type(self):
+        return (self.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+
+    def json(self):
+        """The decoded JSON body, or None when the body is not JSON."""
+        if not self._parsed:
+            self._parsed = True
+            try:
+                self._data = json.loads(self.body.decode('utf-8'))
+            except (ValueError, UnicodeDecodeError):
+                self._data = None
+        return self._data
+
+    def looks_like_html(self):
+        head = self.body[:512].lstrip().lower()
+        return self.content_type in ('text/html', 'application/xhtml+xml') or head.startswith(b'<!doctype') or head.startswith(b'<html')
+
+    def error_messages(self):
+        """Jira's ErrorCollection messages (errorMessages + errors), when the body has them."""
+        data = self.json()
+        messages = []
+        if isinstance(data, dict):
+            for m in data.get('errorMessages') or []:
+                messages.append(str(m))
+            errors = data.get('errors')
+            if isinstance(errors, dict):
+                for k, v in sorted(errors.items()):
+                    messages.append('%s: %s' % (k, v))
+            if not messages and isinstance(data.get('message'), str):
+                messages.append(data['message'])
+        return [m[:300] for m in messages[:5]]
+
+
+class JiraClient:
+    """HTTP client for one Jira site with one set of credentials.
+
+    ``sleep``, ``clock`` and ``session`` are injectable so the retry policy is unit-tested
+    with a fake clock and no real sleeping.
+    """
+
+    def __init__(self, url, username, api_token, auth_type='basic', deployment='auto', scoped_token=False,
+                 api_gateway_url=DEFAULT_API_GATEWAY_URL, allow_insecure_http=False, validate_certs=True,
+                 ca_path=None, client_cert=None, client_key=None, timeout=10.0, retries=3, max_retry_wait=60.0,
+                 session=None, sleep=time.sleep, clock=time.monotonic, rand=random.random):
+        self.username = username
+        self._token = api_token
+        self._secrets = secret_values(username, api_token)
+        self.auth_type = auth_type
+        self.url = normalize_url(url, allow_insecure_http=allow_insecure_http)
+        self.scoped_token = bool(scoped_token)
+        self.api_gateway_url = normalize_url(api_gateway_url or DEFAULT_API_GATEWAY_URL,
+                                             allow_insecure_http=allow_insecure_http, option='api_gateway_url') \
+            if self.scoped_token else None
+        self.requested_deployment = deployment
+        self.timeout = float(timeout)
+        self.policy = RetryPolicy(retries, max_retry_wait, rand=rand)
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.client_cert = client_cert
+        self.client_key = client_key
+        self._session = session
+        self._sleep = sleep
+        self._clock = clock
+        self.deployment = None
+        self.api_url = None
+        self.cloud_id = None
+        self.server_info = None
+        self.request_count = 0
+
+    # -- low level ------------------------------------------------------------------------
+
+    def _mask(self, text):
+        return mask_secrets(text, self._secrets)
+
+    def _fail(self, reason, msg, status=None, **details):
+        return JiraError(reason, self._mask(msg), status=status, details=details)
+
+    def _auth_header(self):
+        if self.auth_type == 'bearer':
+            return 'Bearer %s' % self._token
+        return 'Basic %s' % basic_auth_value(self.username, self._token)
+
+    def _get_session(self):
+        if self._session is None:
+            self._session = requests.Session()
+        return self._session
+
+    def _verify(self):
+        if not self.validate_certs:
+            return False
+        return self.ca_path or True
+
+    def _read_body(self, resp, deadline):
+        """Read at most MAX_BODY_BYTES, and give up at the deadline even when the server drips
+        bytes slowly enough never to trip the socket timeout."""
+        chunks = []
+        size = 0
+        read1 = getattr(resp.raw, 'read1', None)
+        while True:
+            if self._clock() > deadline:
+                raise self._fail('timeout', 'Jira did not send its whole answer within %s seconds (timeout). '
+                                            'Check the network path to %s, or raise timeout.' % (self.timeout, self.url))
+            if read1 is not None:
+                chunk = read1(65536)
+            else:  # urllib3 < 2
+                chunk = resp.raw.read(1024, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise self._fail('not_jira', 'The answer from %s is larger than %d bytes, which no Jira REST answer '
+                                             'of interest is: the URL probably points at something other than Jira '
+                                             '(a proxy or a file server).' % (self.url, MAX_BODY_BYTES))
+            chunks.append(chunk)
+        return b''.join(chunks)
+
+    def _send_once(self, method, url, params, json_body, authenticate):
+        headers = {'Accept': 'application/json', 'User-Agent': 'integrations.jira'}
+        if authenticate:
+            # Pre-emptive: Jira sends no challenge and would silently answer as anonymous.
+            headers['Authorization'] = self._auth_header()
+        data = None
+        if json_body is not None:
+            data = json.dumps(json_body).encode('utf-8')
+            headers['Content-Type'] = 'application/json'
+            headers['X-Atlassian-Token'] = 'no-check'
+        cert = (self.client_cert, self.client_key) if self.client_cert else None
+        start = self._clock()
+        self.request_count += 1
+        resp = self._get_session().request(
+            method, url, params=params, data=data, headers=headers, timeout=self.timeout,
+            verify=self._verify(), cert=cert, allow_redirects=False, stream=True)
+        try:
+            body = self._read_body(resp, start + self.timeout)
+        finally:
+            resp.close()
+        return JiraResponse(resp.status_code, resp.headers, body, url)
+
+    def send(self, method, url, params=None, json_body=None, authenticate=True):
+        """One logical request with the retry policy applied. Returns a :class:`JiraResponse`
+        for any HTTP status; raises :class:`JiraError` for transport failures."""
+        attempt = 0
+        waited = 0.0
+        while True:
+            retry_after = None
+            try:
+                resp = self._send_once(method, url, params, json_body, authenticate)
+            except JiraError:
+                raise
+            except requests.exceptions.SSLError as e:
+                raise self._fail('tls_error', 'TLS verification of %s failed (%s). If the site uses a private CA, '
+                                              'give its certificate in ca_path; check that the URL host matches the '
+                                              'certificate and that it has not expired. validate_certs=false only '
+                                              'for a throwaway test instance.' % (self.url, _short_exc(e)))
+            except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as e:
+                raise self._fail('timeout', 'No answer from %s within %s seconds (%s). Check the network path '
+                                            '(proxy, firewall) or raise timeout.' % (self.url, self.timeout, _short_exc(e)))
+            except requests.exceptions.ConnectionError as e:
+                last = self._fail('connection_error', 'Could not connect to %s (%s). Check the host name, the port, '
+                                                      'DNS and that Jira is running and reachable from this host.'
+                                  % (_origin(url), _short_exc(e)))
+                wait = self.policy.next_wait(attempt, waited)
+                if wait is None:
+                    raise last
+            except requests.exceptions.RequestException as e:
+                raise self._fail('connection_error', 'Request to %s failed (%s).' % (_origin(url), _short_exc(e)))
+            else:
+                if resp.status not in RETRY_STATUSES:
+                    return resp
+                retry_after = parse_retry_after(resp.headers.get('Retry-After'))
+                wait = self.policy.next_wait(attempt, waited, retry_after)
+                if wait is None:
+                    return resp
+            self._sleep(wait)
+            waited += wait
+            attempt += 1
+
+    # -- Jira semantics ---------------------------------------------------------------------
+
+    def _status_error(self, resp, what):
+        """Map a non-2xx answer to exactly one failure_reason."""
+        status = resp.status
+        seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
+        denied = resp.headers.get('X-Authentication-Denied-Reason') or ''
+        jira_says = '; '.join(resp.error_messages())
+        jira_says = (' Jira says: %s' % jira_says) if jira_says else ''
+        if 300 <= status < 400:
+            location = resp.headers.get('Location') or ''
+            if re.search(r'login|sso|saml|oauth|authorize|signin', location, re.IGNORECASE):
+                return self._fail('anonymous_response', '%s was redirected to a login page: Jira did not accept the '
+                                                        'request as an API login (single sign-on enforced, or basic '
+                                                        'authentication disabled for this account).' % what, status)
+            return self._fail('not_jira', '%s was redirected (HTTP %d) to %s. Give the final https:// root URL of '
+                                          'the Jira site in url.' % (what, status, _origin(location) or 'another address'), status)
+        if status == 401:
+            hints = []
+            if self.deployment == 'cloud':
+                if self.auth_type == 'basic' and self.username and '@' not in self.username:
+                    hints.append('on Jira Cloud the username is the account\'s email address')
+                if not self.scoped_token:
+                    hints.append('a scoped API token (and every service-account token) works only through the API '
+                                 'gateway: set scoped_token=true')
+                elif 'scope does not match' in resp.body.decode('utf-8', 'replace'):
+                    hints.append('the scoped token lacks a scope this check needs (read:jira-user)')
+                hints.append('tokens expire (at most one year after creation) and are revoked when the account leaves')
+            else:
+                hints.append('on Data Center the username is the login name, not the email')
+                if self.auth_type == 'basic':
+                    hints.append('Jira 11 disables basic authentication by default: use a personal access token '
+                                 'with auth_type=bearer')
+            return self._fail('invalid_credentials', 'Jira rejected the credentials for %s (HTTP 401). Check the '
+                                                     'username and create a new API token if this one was revoked '
+                                                     'or has expired; %s.' % (what, '; '.join(hints)), status)
+        if status == 403:
+            if 'CAPTCHA' in denied.upper() or 'AUTHENTICATION_DENIED' in seraph:
+                return self._fail('captcha_required', 'Jira has locked API logins for this account behind a CAPTCHA '
+                                                      'after failed logins (HTTP 403, X-Authentication-Denied-Reason). '
+                                                      'Log in once as this user in a browser and solve the CAPTCHA, '
+                                                      'then fix the token; no retry was attempted, as each one would '
+                                                      'count as another failed login.', status)
+            return self._fail('forbidden', 'Jira refused %s (HTTP 403).%s Check that the account has the permission '
+                                           'this needs (for administration steps: Jira administrator).' % (what, jira_says), status)
+        if status == 404:
+            return self._fail('not_jira', 'Jira has no REST API at %s (HTTP 404). Check the URL: on Data Center '
+                                          'include the context path (e.g. https://jira.example.com/jira); on Cloud '
+                                          'give just https://<site>.atlassian.net.%s' % (_origin(resp.url) + _path(resp.url), jira_says), status)
+        if status == 429:
+            return self._fail('rate_limited', 'Jira kept answering "429 Too Many Requests" to %s after %d retries '
+                                              'within max_retry_wait=%ss. Retry later, or raise retries / max_retry_wait.'
+                              % (what, self.policy.retries, self.policy.max_retry_wait), status)
+        if status >= 500:
+            return self._fail('server_error', 'Jira answered HTTP %d to %s (after retries for 502/503/504). Jira or a '
+                                              'proxy in front of it has a problem: check its status and retry later.%s'
+                              % (status, what, jira_says), status)
+        return self._fail('not_jira', 'Unexpected HTTP %d from %s.%s' % (status, what, jira_says), status)
+
+    def _anonymous_or_not_jira(self, resp, what):
+        """A 2xx that is not what an authenticated Jira REST call returns."""
+        seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
+        if any(reason in seraph for reason in SERAPH_FAILURES):
+            return self._fail('anonymous_response', 'Jira answered %s as an anonymous user (X-Seraph-LoginReason: %s): '
+                                                    'the credentials were not accepted. Check the username and the '
+                                                    'API token.' % (what, seraph), resp.status)
+        if not resp.body.strip():
+            return self._fail('anonymous_response', 'Jira answered %s with an empty body instead of the account: the '
+                                                    'credentials were not accepted.' % what, resp.status)
+        if resp.looks_like_html():
+            head = resp.body[:4096].decode('utf-8', 'replace').lower()
+            if re.search(r'log ?in|sign ?in|sso|saml|password', head):
+                return self._fail('anonymous_response', 'Jira answered %s with a login or single sign-on page (HTML) '
+                                                        'instead of the account: the request was not authenticated. '
+                                                        'SSO may intercept API calls; use an API token for a local or '
+                                                        'service account.' % what, resp.status)
+            return self._fail('not_jira', 'The answer to %s is an HTML page, not Jira REST JSON: url points at a '
+                                          'web site but not at the Jira root (check the host and context path).' % what, resp.status)
+        return self._fail('not_jira', 'The answer to %s is not the JSON Jira returns: url probably points at '
+                                      'something other than the Jira root.' % what, resp.status)
+
+    def get_json(self, path, params=None, what=None, expect=dict):
+        """GET ``<api_url><path>`` and return the decoded JSON, or raise JiraError."""
+        self.resolve()
+        what = what or 'GET %s' % path
+        resp = self.send('GET', self.api_url + path, params=params)
+        return self.check_json(resp, what, expect)
+
+    def check_json(self, resp, what, expect=dict):
+        if not 200 <= resp.status < 300:
+            raise self._status_error(resp, what)
+        data = resp.json()
+        if expect is not None and not isinstance(data, expect):
+            raise self._anonymous_or_not_jira(resp, what)
+        return data
+
+    def request(self, method, path, params=None, json_body=None, what=None, ok=(200, 201, 204)):
+        """Any REST call for modules that change Jira (group, user, ...). ``path`` is relative to
+        the REST base (``/group``). Returns the JiraResponse for ``ok`` statuses (plus 400/404
+        so callers can read Jira's ErrorCollection), raises JiraError for the rest."""
+        self.resolve()
+        what = what or '%s %s' % (method, path)
+        resp = self.send(method, self.api_url + path, params=params, json_body=json_body)
+        if resp.status in ok or resp.status in (400, 404):
+            if 200 <= resp.status < 300 and resp.body.strip() and resp.json() is None:
+                raise self._anonymous_or_not_jira(resp, what)
+            return resp
+        raise self._status_error(resp, what)
+
+    # -- deployment and base URL -----------------------------------------------------------------
+
+    def resolve(self):
+        """Settle the deployment and the REST base URL, asking Jira only when needed."""
+        if self.api_url is not None:
+            return
+        deployment = self.requested_deployment
+        if self.scoped_token:
+            deployment = 'cloud'
+        elif deployment == 'auto':
+            if is_cloud_host(urlsplit(self.url).hostname):
+                deployment = 'cloud'
+            else:
+                deployment = self._detect_deployment()
+        self.deployment = deployment
+        if deployment == 'cloud' and self.auth_type == 'bearer':
+            raise self._fail('invalid_credentials', 'auth_type=bearer is for Data Center personal access tokens; '
+                                                    'Jira Cloud API tokens use basic authentication with the email '
+                                                    'address as username (auth_type=basic).')
+        if self.scoped_token:
+            self.cloud_id = self._tenant_cloud_id()
+            self.api_url = '%s/ex/jira/%s/rest/api/3' % (self.api_gateway_url, self.cloud_id)
+        elif deployment == 'cloud':
+            self.api_url = self.url + '/rest/api/3'
+        else:
+            self.api_url = self.url + '/rest/api/2'
+
+    def _detect_deployment(self):
+        # Anonymous on purpose: serverInfo answers anyone, and a failed login here would feed the
+        # CAPTCHA counter for nothing.
+        resp = self.send('GET', self.url + '/rest/api/2/serverInfo', authenticate=False)
+        if resp.status in (401, 403):
+            return 'datacenter'  # public access disabled: only self-hosted Jira does that
+        data = self.check_json(resp, 'GET /rest/api/2/serverInfo')
+        if 'deploymentType' not in data and 'baseUrl' not in data:
+            raise self._anonymous_or_not_jira(resp, 'GET /rest/api/2/serverInfo')
+        self.server_info = data
+        return 'cloud' if str(data.get('deploymentType', '')).lower() == 'cloud' else 'datacenter'
+
+    def _tenant_cloud_id(self):
+        resp = self.send('GET', self.url + '/_edge/tenant_info', authenticate=False)
+        data = self.check_json(resp, 'GET /_edge/tenant_info (cloudId lookup for the scoped token)')
+        cloud_id = data.get('cloudId')
+        if not isinstance(cloud_id, str) or not re.match(r'^[A-Za-z0-9-]{1,64}$', cloud_id):
+            raise self._fail('not_jira', 'GET /_edge/tenant_info gave no cloudId: scoped_token=true needs a Jira '
+                                         'Cloud site URL.')
+        return cloud_id
+
+    # -- calls used by the modules ------------------------------------------------------------
+
+    def myself(self, expand=()):
+        """The authenticated account, proven: raises unless Jira answered with a real user."""
+        params = {'expand': ','.join(expand)} if expand else None
+        self.resolve()
+        what = 'GET /myself'
+        resp = self.send('GET', self.api_url + '/myself', params=params)
+        data = self.check_json(resp, what)
+        seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
+        identity = data.get('accountId') if self.deployment == 'cloud' else (data.get('name') or data.get('key'))
+        if any(reason in seraph for reason in SERAPH_FAILURES) or not identity or not isinstance(identity, str):
+            raise self._anonymous_or_not_jira(resp, what)
+        if data.get('active') is False:
+            raise self._fail('account_inactive', 'The Jira account %s is deactivated. Reactivate it (Jira '
+                                                 'administration, User management) or use an active service account.'
+                             % (data.get('displayName') or identity))
+        return data
+
+    def get_server_info(self):
+        if self.server_info is None:
+            self.resolve()
+            self.server_info = self.get_json('/serverInfo', what='GET /serverInfo')
+        return self.server_info
+
+    def my_permissions(self, project_key, permissions):
+        """``{PERMISSION: bool}`` for one project. Data Center takes no ``permissions`` parameter
+        and returns all of them."""
+        params = {'projectKey': project_key}
+        if self.deployment == 'cloud':
+            params['permissions'] = ','.join(permissions)
+        self.resolve()
+        what = 'GET /mypermissions for project %s' % project_key
+        resp = self.send('GET', self.api_url + '/mypermissions', params=params)
+        if resp.status in (400, 404) and resp.json() is not None:
+            raise self._fail('project_not_found', 'Project %s does not exist or this account cannot see it (HTTP %d). '
+                                                  'Check the project key and the account\'s project access.%s'
+                             % (project_key, resp.status,
+                                (' Jira says: ' + '; '.join(resp.error_messages())) if resp.error_messages() else ''),
+                             resp.status)
+        data = self.check_json(resp, what)
+        table = data.get('permissions')
+        if not isinstance(table, dict):
+            raise self._anonymous_or_not_jira(resp, what)
+        return dict((key, bool((table.get(key) or {}).get('havePermission'))) for key in permissions)
+
+
+def _short_exc(exc):
+    """A one-line reason from a requests exception, without the nested object reprs."""
+    text = str(exc)
+    for marker in ('CERTIFICATE_VERIFY_FAILED', "Hostname mismatch", 'certificate has expired', 'self-signed',
+                   'Connection refused', 'Name or service not known', 'nodename nor servname',
+                   'Temporary failure in name resolution', 'No route to host', 'timed out', 'Read timed out',
+                   'Connection reset', 'RemoteDisconnected'):
+        if marker.lower() in text.lower():
+            match = re.search(r"[^:(\[]*%s[^)\]',]*" % re.escape(marker), text, re.IGNORECASE)
+            return (match.group(0).strip() if match else marker)[:200]
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+
+
+def _origin(url):
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ''
+    if not parts.scheme or not parts.hostname:
+        return ''
+    netloc = parts.hostname + (':%d' % parts.port if parts.port else '')
+    return '%s://%s' % (parts.scheme, netloc)
+
+
+def _path(url):
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ''
