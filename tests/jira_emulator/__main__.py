@@ -1,0 +1,103 @@
+"""Run the Jira emulator as a process (demo, benchmarks, Molecule, manual use).
+
+    PYTHONPATH=tests python -m jira_emulator --mode cloud --port 0 --tls --config accounts.json \
+        --port-file FILE --ca-file FILE
+
+Prints one JSON line {"url", "gateway_url", "ca_path", "pid", ...} and serves until SIGTERM/SIGINT.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+
+from ._model import Account, Project
+from ._server import JiraEmulator
+
+
+def _load_config(path):
+    with open(path) as handle:
+        text = handle.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        try:
+            import yaml
+        except ImportError:
+            raise SystemExit("%s is not JSON (and PyYAML is not installed for YAML)" % path)
+        return yaml.safe_load(text) or {}
+
+
+def build(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m jira_emulator", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["cloud", "datacenter"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tls", action="store_true", default=None)
+    parser.add_argument("--cert", choices=["valid", "wrong_host", "expired"])
+    parser.add_argument("--context-path")
+    parser.add_argument("--cloud-id")
+    parser.add_argument("--captcha-after", type=int)
+    parser.add_argument("--config", help="JSON (or YAML) file: mode, accounts, projects, captcha_after, ...")
+    parser.add_argument("--default-accounts", action="store_true",
+                        help="add the standard fixture accounts/project (random secrets, printed in the JSON line)")
+    parser.add_argument("--port-file", help="write the site URL here")
+    parser.add_argument("--ca-file", help="copy the CA PEM here (with --tls)")
+    args = parser.parse_args(argv)
+
+    config = _load_config(args.config) if args.config else {}
+    options = {k: v for k, v in config.items() if k not in ("accounts", "projects")}
+    for name in ("mode", "tls", "cert", "context_path", "cloud_id", "captcha_after"):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    options["host"] = args.host
+    options["port"] = args.port if args.port else options.get("port", 0)
+    accounts = [Account.from_dict(a) for a in config.get("accounts", [])]
+    projects = [Project.from_dict(p) for p in config.get("projects", [])]
+    extra = {}
+    if args.default_accounts:
+        from ._fixtures import default_accounts, default_projects
+        defaults = default_accounts(options.get("mode", "cloud"))
+        accounts = defaults + accounts
+        projects = projects or default_projects()
+        extra["default_accounts"] = [a.to_dict() for a in defaults]
+    emu = JiraEmulator(accounts=accounts, projects=projects, **options)
+    return emu, args, extra
+
+
+def main(argv=None):
+    emu, args, extra = build(argv)
+    emu.start()
+    ca_path = emu.ca_path
+    if args.ca_file and ca_path:
+        shutil.copyfile(ca_path, args.ca_file)
+        ca_path = os.path.abspath(args.ca_file)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as handle:
+            handle.write(emu.url + "\n")
+        os.replace(args.port_file + ".tmp", args.port_file)
+    info = {"url": emu.url, "gateway_url": emu.gateway_url, "gateway_site_url": emu.gateway_site_url,
+            "ca_path": ca_path, "pid": os.getpid(), "mode": emu.mode, "cloud_id": emu.cloud_id}
+    info.update(extra)
+    sys.stdout.write(json.dumps(info) + "\n")
+    sys.stdout.flush()
+
+    done = threading.Event()
+
+    def _stop(signum, frame):
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not done.wait(0.5):
+        pass
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

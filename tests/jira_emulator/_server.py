@@ -1,0 +1,507 @@
+"""A small local Jira (Cloud or Data Center) that answers like the real one.
+
+Behaviour follows ../shared/research/jira-facts.md (cited as "facts §N"). Test-only code: runs on the
+controller Python (3.9+), standard library HTTP server plus trustme for TLS.
+"""
+import base64
+import binascii
+import datetime
+import os
+import shutil
+import socket
+import ssl
+import struct
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from ._http import json_response
+from ._model import APPLICATION_ROLES, DEFAULT_ROLES, ROLE_PERMISSIONS, Account, Project, stable_uuid
+from . import _routes
+
+CLOUD = "cloud"
+DATACENTER = "datacenter"
+# Fault kinds understood by add_fault (see README.md).
+FAULT_KINDS = frozenset([
+    "status", "rate_limit", "server_error", "slow", "drip", "reset", "html_sso_200", "redirect_login",
+    "malformed_json", "anonymous_200", "empty_200", "big_body", "inactive_200", "scope_mismatch",
+    "captcha", "xsrf",
+])
+
+
+class _Auth(object):
+    """Outcome of reading the Authorization header.
+
+    state: "anonymous" (no header), "ok", "failed", "captcha" (DC lock), "scope" (gateway scope miss).
+    """
+
+    def __init__(self, state, account=None, reason="", via=""):
+        self.state = state
+        self.account = account
+        self.reason = reason   # failed: unknown|wrong|password|scoped_on_site|inactive|no_access|scheme|basic_disabled
+        self.via = via         # ok: token|scoped|password|pat
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address):
+        # Clients that hang up, reject the certificate or get a "reset" fault are normal here.
+        pass
+
+
+class JiraEmulator(object):
+    def __init__(self, mode=CLOUD, tls=False, cert="valid", accounts=None, projects=None, captcha_after=3,
+                 cloud_id=None, context_path="", port=0, host="127.0.0.1", version=None,
+                 deployment_type=None, basic_auth=True, groups=None, server_title="Jira"):
+        if mode not in (CLOUD, DATACENTER):
+            raise ValueError("mode must be 'cloud' or 'datacenter'")
+        if cert not in ("valid", "wrong_host", "expired"):
+            raise ValueError("cert must be valid, wrong_host or expired")
+        self.mode = mode
+        self.tls = bool(tls)
+        self.cert = cert
+        self.captcha_after = captcha_after
+        self.cloud_id = cloud_id or str(uuid.uuid4())
+        context_path = (context_path or "").rstrip("/")
+        if context_path and not context_path.startswith("/"):
+            context_path = "/" + context_path
+        self.context_path = context_path
+        self.host = host
+        self._port = port
+        self.version = version or ("1001.0.0-SNAPSHOT" if mode == CLOUD else "9.12.4")
+        self.deployment_type = deployment_type or ("Cloud" if mode == CLOUD else "Server")
+        # Jira DC 11 ships with basic auth off (facts §6); basic_auth=False emulates that.
+        self.basic_auth = basic_auth
+        self.server_title = server_title
+        self.lock = threading.RLock()
+        self.accounts = {}
+        self.projects = {}
+        self.groups = {}          # name -> groupId
+        self.application_roles = {}   # key -> {"name", "groups" (list), "defaultGroups", "platform"}
+        self.project_roles = {}   # project key -> {role id: {"name", "description", "groups": [], "users": []}}
+        self.requests = []
+        self._counts = {}
+        self._faults = []
+        self._failed_logins = {}
+        self._server = None
+        self._thread = None
+        self._tmpdir = None
+        self.ca_path = None
+        for key, (name, default_groups, platform) in APPLICATION_ROLES.items():
+            self.application_roles[key] = {"name": name, "groups": list(default_groups),
+                                           "defaultGroups": list(default_groups), "platform": platform}
+        for group in ["jira-administrators", "jira-software-users", "jira-core-users", "jira-servicedesk-users"] + list(groups or []):
+            self.add_group(group)
+        for account in accounts or []:
+            self.add_account(account)
+        for project in projects or []:
+            self.add_project(project)
+
+    # ------------------------------------------------------------------ state
+    def _account_key(self, account):
+        return account.email if self.mode == CLOUD else account.name
+
+    def add_account(self, account):
+        if isinstance(account, dict):
+            account = Account.from_dict(account)
+        with self.lock:
+            key = self._account_key(account)
+            for existing in list(self.accounts):
+                if existing.lower() == key.lower():
+                    del self.accounts[existing]
+            self.accounts[key] = account
+            for group in account.groups:
+                self.add_group(group)
+        return account
+
+    def add_project(self, project):
+        if isinstance(project, dict):
+            project = Project.from_dict(project)
+        with self.lock:
+            self.projects[project.key] = project
+            roles = self.project_roles.setdefault(project.key, {})
+            for role_id, name, description in DEFAULT_ROLES:
+                roles.setdefault(role_id, {"name": name, "description": description, "groups": [], "users": []})
+        return project
+
+    def add_group(self, name):
+        with self.lock:
+            if name not in self.groups:
+                self.groups[name] = stable_uuid("group:" + name)
+            return self.groups[name]
+
+    def find_account(self, ident):
+        """Account by email (Cloud) / login name (DC), case-insensitive; also by accountId or key."""
+        if not ident:
+            return None
+        low = ident.lower()
+        with self.lock:
+            for account in self.accounts.values():
+                login = account.email if self.mode == CLOUD else account.name
+                if login.lower() == low:
+                    return account
+            for account in self.accounts.values():
+                if ident in (account.account_id, account.key) or account.email.lower() == low or account.name.lower() == low:
+                    return account
+        return None
+
+    # ------------------------------------------------------------- lifecycle
+    @property
+    def port(self):
+        return self._server.server_address[1] if self._server else self._port
+
+    @property
+    def gateway_url(self):
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
+
+    @property
+    def url(self):
+        return self.gateway_url + self.context_path
+
+    @property
+    def gateway_site_url(self):
+        """What a user gives as the URL for scoped tokens (api.atlassian.com/ex/jira/<cloudId>)."""
+        return "%s/ex/jira/%s" % (self.gateway_url, self.cloud_id)
+
+    def start(self):
+        if self._server is not None:
+            return self
+        server = _Server((self.host, self._port), _Handler)
+        server.emulator = self
+        if self.tls:
+            server.socket = self._tls_context().wrap_socket(server.socket, server_side=True,
+                                                            do_handshake_on_connect=False)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="jira-emulator-%d" % self.port, daemon=True)
+        self._thread.start()
+        return self
+
+    def _tls_context(self):
+        import trustme  # only needed for TLS
+
+        self._tmpdir = tempfile.mkdtemp(prefix="jira-emulator-")
+        ca = trustme.CA()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if self.cert == "valid":
+            leaf = ca.issue_cert("127.0.0.1", "localhost", "::1")
+        elif self.cert == "wrong_host":
+            leaf = ca.issue_cert("jira.wrong-host.invalid")
+        else:  # expired: right names, validity window in the past
+            leaf = ca.issue_cert("127.0.0.1", "localhost", "::1", not_before=now - datetime.timedelta(days=30),
+                                 not_after=now - datetime.timedelta(days=1))
+        self.ca_path = os.path.join(self._tmpdir, "ca.pem")
+        ca.cert_pem.write_to_path(self.ca_path)
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        leaf.configure_cert(ctx)
+        return ctx
+
+    def stop(self):
+        server, self._server = self._server, None
+        if server is not None:
+            self._port = server.server_address[1]
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+            self.ca_path = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------ counters & faults
+    def reset(self):
+        """Clear counters, request log, faults and failed-login (CAPTCHA) counts; accounts stay."""
+        with self.lock:
+            self.requests = []
+            self._counts = {}
+            self._faults = []
+            self._failed_logins = {}
+
+    def count(self, path, method="GET"):
+        with self.lock:
+            return self._counts.get("%s %s" % (method.upper(), path), 0)
+
+    def counts(self):
+        with self.lock:
+            return dict(self._counts)
+
+    def total_requests(self):
+        with self.lock:
+            return sum(self._counts.values())
+
+    def add_fault(self, path, kind, times=1, **kw):
+        """Apply `kind` to the next `times` requests matching `path` ("*" = any; times=None = forever).
+
+        kw: status, headers, body, retry_after, delay, interval, size, method (only that method).
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError("unknown fault kind %r (known: %s)" % (kind, ", ".join(sorted(FAULT_KINDS))))
+        fault = {"path": path, "kind": kind, "times": times, "kw": kw}
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self):
+        with self.lock:
+            self._faults = []
+
+    def failed_logins(self, name):
+        with self.lock:
+            return self._failed_logins.get(name.lower(), 0)
+
+    def _take_fault(self, method, paths):
+        with self.lock:
+            for fault in self._faults:
+                if fault["path"] != "*" and fault["path"] not in paths:
+                    continue
+                want = fault["kw"].get("method")
+                if want and want.upper() != method:
+                    continue
+                if fault["times"] is not None:
+                    if fault["times"] <= 0:
+                        continue
+                    fault["times"] -= 1
+                return fault
+        return None
+
+    def _record(self, method, path, query, headers, body):
+        with self.lock:
+            key = "%s %s" % (method, path)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            self.requests.append({"method": method, "path": path, "query": query, "headers": headers, "body": body})
+
+    # ---------------------------------------------------------------- auth
+    def authenticate(self, headers, gateway):
+        value = headers.get("Authorization")
+        if not value:
+            return _Auth("anonymous")
+        scheme, _, cred = value.strip().partition(" ")
+        scheme = scheme.lower()
+        cred = cred.strip()
+        if scheme == "basic":
+            try:
+                user, sep, secret = base64.b64decode(cred, validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                return _Auth("failed", reason="scheme")
+            if not sep:
+                return _Auth("failed", reason="scheme")
+            return self._basic(user, secret, gateway)
+        if scheme == "bearer" and self.mode == DATACENTER:
+            with self.lock:
+                for account in self.accounts.values():
+                    if cred and cred in account.pats:
+                        if not account.active or not self.effective_application_roles(account):
+                            return _Auth("failed", account, "inactive")
+                        return _Auth("ok", account, via="pat")
+            return _Auth("failed", reason="wrong")
+        return _Auth("failed", reason="scheme")
+
+    def _basic(self, user, secret, gateway):
+        if self.mode == CLOUD:
+            # Cloud: the username must be the account email (facts §9), compared case-insensitively.
+            account = None
+            with self.lock:
+                for acct in self.accounts.values():
+                    if acct.email.lower() == user.lower():
+                        account = acct
+            if account is None:
+                return _Auth("failed", reason="unknown")
+            if secret and secret in account.tokens:
+                via = "token"
+            elif secret and secret in account.scoped_tokens:
+                if not gateway:
+                    # Scoped tokens only work through api.atlassian.com/ex/jira/<cloudId> (facts §6).
+                    return _Auth("failed", account, "scoped_on_site")
+                via = "scoped"
+            elif account.password is not None and secret == account.password:
+                return _Auth("failed", account, "password")
+            else:
+                return _Auth("failed", account, "wrong")
+            if not account.active:
+                return _Auth("failed", account, "inactive")  # AX-684: tokens of deactivated users -> 401
+            return _Auth("ok", account, via=via)
+
+        # Data Center: login name + password (tokens act as passwords here).
+        if not self.basic_auth:
+            return _Auth("failed", reason="basic_disabled")
+        account = None
+        with self.lock:
+            for acct in self.accounts.values():
+                if acct.name.lower() == user.lower():
+                    account = acct
+            if account is None:
+                return _Auth("failed", reason="unknown")
+            low = account.name.lower()
+            # facts §2: after N consecutive failures Seraph refuses even to check the password.
+            if self.captcha_after and self._failed_logins.get(low, 0) >= self.captcha_after:
+                return _Auth("captcha", account)
+            good = bool(secret) and (secret in account.tokens or secret == account.password)
+            if not good:
+                self._failed_logins[low] = self._failed_logins.get(low, 0) + 1
+                return _Auth("failed", account, "wrong")
+            self._failed_logins[low] = 0
+        if not account.active:
+            return _Auth("failed", account, "inactive")
+        if not self.effective_application_roles(account):
+            # facts §1: DC user without USE permission (no application access) -> 401.
+            return _Auth("failed", account, "no_access")
+        return _Auth("ok", account, via="password")
+
+    # ------------------------------------------------------- derived state
+    def effective_groups(self, account):
+        return sorted(set(account.groups))
+
+    def effective_application_roles(self, account):
+        with self.lock:
+            roles = set(account.application_roles)
+            groups = set(account.groups)
+            for key, role in self.application_roles.items():
+                if groups & set(role["groups"]):
+                    roles.add(key)
+            return sorted(r for r in roles if r in self.application_roles)
+
+    def project_permissions(self, account, project_key):
+        if account is None:
+            return set()
+        with self.lock:
+            perms = set(account.permissions.get(project_key, [])) | set(account.permissions.get("*", []))
+            groups = set(account.groups)
+            for role in self.project_roles.get(project_key, {}).values():
+                if account.account_id in role["users"] or account.name in role["users"] or groups & set(role["groups"]):
+                    perms |= set(ROLE_PERMISSIONS.get(role["name"], []))
+            return perms
+
+    def can_see_project(self, account, project_key):
+        if account is None:
+            return False
+        if account.is_admin:
+            return True
+        return bool({"BROWSE_PROJECTS", "ADMINISTER_PROJECTS"} & self.project_permissions(account, project_key))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self):
+        return "JiraEmulator"
+
+    def log_message(self, format, *args):  # quiet: benchmarks pound this server
+        pass
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    def do_PATCH(self):
+        self._handle("PATCH")
+
+    def do_HEAD(self):
+        self._handle("HEAD")
+
+    # ------------------------------------------------------------------
+    def _handle(self, method):
+        emu = self.server.emulator
+        parts = urlsplit(self.path)
+        raw_path = parts.path or "/"
+        query = parts.query
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else None
+
+        control = raw_path
+        if emu.context_path and control.startswith(emu.context_path + "/_emulator/"):
+            control = control[len(emu.context_path):]
+        if control.startswith("/_emulator/"):
+            return self._send(_routes.control(emu, method, control, parse_qs(query), body), method)
+
+        # Work out the logical path: gateway prefix or context path stripped (facts §9).
+        gateway = False
+        cloud_id = None
+        path = raw_path
+        outside_context = False
+        if raw_path.startswith("/ex/jira/"):
+            gateway = True
+            rest = raw_path[len("/ex/jira/"):]
+            cloud_id, _, tail = rest.partition("/")
+            path = "/" + tail
+        elif emu.context_path:
+            if raw_path == emu.context_path or raw_path.startswith(emu.context_path + "/"):
+                path = raw_path[len(emu.context_path):] or "/"
+            else:
+                outside_context = True
+        count_path = raw_path if gateway else path
+        emu._record(method, count_path, query, dict(self.headers.items()), body)
+
+        fault = emu._take_fault(method, (count_path, path, raw_path))
+        kind = fault["kind"] if fault else None
+        kw = fault["kw"] if fault else {}
+        if kind == "reset":
+            return self._reset()
+        if kind == "slow":
+            time.sleep(float(kw.get("delay", 2.0)))
+        req = _routes.Request(emu, method, path, parse_qs(query, keep_blank_values=True), self.headers, body,
+                              gateway, cloud_id, outside_context)
+        if kind and kind not in ("slow", "drip", "inactive_200"):
+            resp = _routes.fault_response(req, kind, kw)
+        else:
+            try:
+                resp = _routes.route(req)
+            except Exception as exc:  # an emulator bug must show up as a 500, not a hung client
+                resp = json_response(500, {"errorMessages": ["emulator error: %r" % (exc,)], "errors": {}})
+            if kind == "inactive_200":
+                resp = _routes.make_inactive(resp)
+        self._send(resp, method, drip=float(kw.get("interval", 0.2)) if kind == "drip" else None)
+
+    def _reset(self):
+        try:
+            # SO_LINGER 0 turns close() into a TCP RST: the client sees "connection reset", no answer.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _send(self, resp, method, drip=None):
+        try:
+            self.send_response(resp.status)
+            self.send_header("Content-Type", resp.content_type)
+            length = resp.length if resp.stream is not None else len(resp.body)
+            self.send_header("Content-Length", str(length))
+            for name, value in resp.headers.items():
+                self.send_header(name, str(value))
+            self.end_headers()
+            if method == "HEAD":
+                return
+            if resp.stream is not None:
+                resp.stream(self.wfile.write)
+            elif drip is not None:
+                for i in range(len(resp.body)):
+                    self.wfile.write(resp.body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(drip)
+            else:
+                self.wfile.write(resp.body)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            self.close_connection = True
