@@ -34,6 +34,9 @@ class CallbackModule(CallbackBase):
         payload = getattr(result, 'result', None)
         if not isinstance(payload, dict):
             payload = result._result
+        # What a registered variable would show: 2.19+ keeps 'failed' out of the callback's copy.
+        payload = dict(payload)
+        payload.setdefault('failed', status == 'failed')
         record = {
             'host': host.get_name(),
             'task': task.get_name(),
