@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from ._http import json_response
 from ._model import APPLICATION_ROLES, DEFAULT_ROLES, ROLE_PERMISSIONS, Account, Project, stable_uuid
@@ -424,9 +424,14 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------
     def _handle(self, method):
         emu = self.server.emulator
-        parts = urlsplit(self.path)
-        raw_path = parts.path or "/"
-        query = parts.query
+        # Not urlsplit: it would read "//rest/..." as a network location (facts §9 needs it as a path).
+        # and not self.path: Python 3.12+ collapses a leading "//" there (gh-87389); the request line is raw.
+        words = self.requestline.split()
+        target = words[1] if len(words) >= 2 else self.path
+        raw_path, _, query = target.partition("?")
+        raw_path = raw_path.partition("#")[0] or "/"
+        if "://" in raw_path:  # absolute-form request line (proxies)
+            raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else None
 
