@@ -711,10 +711,10 @@ class JiraClient:
     def my_permissions(self, project_key, permissions):
         """``{PERMISSION: bool}`` for one project. Data Center takes no ``permissions`` parameter
         and returns all of them."""
+        self.resolve()
         params = {'projectKey': project_key}
         if self.deployment == 'cloud':
             params['permissions'] = ','.join(permissions)
-        self.resolve()
         what = 'GET /mypermissions for project %s' % project_key
         resp = self.send('GET', self.api_url + '/mypermissions', params=params)
         if resp.status in (400, 404) and resp.json() is not None:

@@ -1,0 +1,400 @@
+"""Unit tests of the client's pure logic: URL rules, retry policy (fake clock), classification
+of answers (fake session: HTTP is mocked here only), and secret masking."""
+
+import email.utils
+import io
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from ansible_collections.integrations.jira.plugins.module_utils import _jira_client as jc
+
+
+# --- URL rules ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('given, expected', [
+    ('https://acme.atlassian.net', 'https://acme.atlassian.net'),
+    ('https://acme.atlassian.net/', 'https://acme.atlassian.net'),
+    ('https://ACME.Atlassian.NET//', 'https://acme.atlassian.net'),
+    ('https://jira.example.com//jira', None),  # empty path segment
+    ('HTTPS://Jira.Example.com/jira/', 'https://jira.example.com/jira'),
+    ('https://jira.example.com:443', 'https://jira.example.com'),
+    ('https://jira.example.com:8443/jira', 'https://jira.example.com:8443/jira'),
+    ('https://[::1]:8443', 'https://[::1]:8443'),
+    ('https://xn--80ak6aa92e.com', 'https://xn--80ak6aa92e.com'),
+])
+def test_normalize_url_accepts_roots_and_context_paths(given, expected):
+    if expected is None:
+        with pytest.raises(jc.JiraError) as e:
+            jc.normalize_url(given)
+        assert e.value.failure_reason == 'invalid_url'
+    else:
+        assert jc.normalize_url(given) == expected
+
+
+@pytest.mark.parametrize('given, hint', [
+    ('', 'empty'),
+    ('https://user:tok@acme.atlassian.net', 'user name or password'),
+    ('https://acme.atlassian.net/rest/api/2', 'root URL'),
+    ('https://jira.example.com/jira/rest/api/latest/myself', 'root URL'),
+    ('https://api.atlassian.com/ex/jira/abc', 'root URL'),
+    ('https://acme.atlassian.net/?a=b', 'query'),
+    ('https://acme.atlassian.net/#frag', 'query'),
+    ('https://acme.atlassian.net/jira', 'context path'),
+    (' https://acme.atlassian.net', 'whitespace'),
+    ('https://acme.atlassian.net\n', 'whitespace'),
+    ('https://acme.atl\x00assian.net', 'control'),
+    ('ftp://acme.atlassian.net', 'https://'),
+    ('javascript:alert(1)', 'https://'),
+    ('file:///etc/passwd', 'https://'),
+    ('acme.atlassian.net', 'https://'),
+    ('https://аcme.atlassian.net', 'ASCII'),  # Cyrillic a
+    ('https://acme.atlassian.net:99999', 'port'),
+    ('https://acme.atlassian.net:0', 'port'),
+    ('https://-bad-.example.com', 'host name'),
+    ('https://jira.example.com/a/../b', "'..'"),
+    ('https://', 'host'),
+])
+def test_normalize_url_refuses_with_a_hint(given, hint):
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url(given)
+    assert e.value.failure_reason == 'invalid_url'
+    assert e.value.msg.startswith('Option url ')
+    assert hint.lower() in e.value.msg.lower()
+
+
+def test_error_messages_never_repeat_userinfo():
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('https://svc:SECRET-TOKEN-123@acme.atlassian.net')
+    assert 'SECRET-TOKEN-123' not in e.value.msg
+
+
+def test_http_needs_the_explicit_opt_in():
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('http://jira.example.com')
+    assert e.value.failure_reason == 'insecure_url' and 'allow_insecure_http' in e.value.msg
+    assert jc.normalize_url('http://jira.example.com:8080/', allow_insecure_http=True) == 'http://jira.example.com:8080'
+
+
+def test_option_name_is_carried_into_the_message():
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('https://x?y', option='api_gateway_url')
+    assert e.value.msg.startswith('Option api_gateway_url ')
+
+
+@pytest.mark.parametrize('host, cloud', [
+    ('acme.atlassian.net', True), ('ACME.jira.com', True), ('api.atlassian.com', True),
+    ('atlassian.net.evil.example', False), ('jira.example.com', False), ('127.0.0.1', False),
+])
+def test_cloud_host_detection(host, cloud):
+    assert jc.is_cloud_host(host) is cloud
+
+
+# --- fingerprints and secrets -------------------------------------------------------------------
+
+def test_token_fingerprint_is_stable_short_and_hides_the_token():
+    fp = jc.token_fingerprint('ATATT3xFfGF0-example')
+    assert fp == jc.token_fingerprint('ATATT3xFfGF0-example')
+    assert fp.startswith('sha256:') and len(fp) == len('sha256:') + 16
+    assert fp != jc.token_fingerprint('ATATT3xFfGF0-examplf')
+    assert 'ATATT' not in fp
+    assert jc.token_fingerprint(None) is None
+
+
+def test_secret_values_cover_basic_auth_and_url_encoding():
+    values = jc.secret_values('svc@example.com', 'to/k+en=')
+    assert 'to/k+en=' in values
+    assert 'to%2Fk%2Ben%3D' in values
+    assert jc.basic_auth_value('svc@example.com', 'to/k+en=') in values
+
+
+def test_mask_secrets_replaces_longest_first():
+    text = 'abc abcdef'
+    assert jc.mask_secrets(text, {'abc', 'abcdef'}) == '<redacted> <redacted>'
+
+
+# --- Retry-After and the retry policy -------------------------------------------------------------
+
+def test_parse_retry_after_seconds_and_http_date():
+    assert jc.parse_retry_after('3') == 3.0
+    assert jc.parse_retry_after(' 1.5 ') == 1.5
+    now = 1_700_000_000.0
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert jc.parse_retry_after(date, now=lambda: now) == pytest.approx(30, abs=1)
+    assert jc.parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=lambda: now) == 0.0
+    assert jc.parse_retry_after('soon') is None
+    assert jc.parse_retry_after(None) is None
+
+
+def test_backoff_doubles_with_jitter_and_is_capped():
+    low = jc.RetryPolicy(retries=10, max_retry_wait=1000, rand=lambda: 0.0)
+    high = jc.RetryPolicy(retries=10, max_retry_wait=1000, rand=lambda: 1.0)
+    assert [low.delay(i) for i in range(3)] == [0.25, 0.5, 1.0]
+    assert [high.delay(i) for i in range(3)] == [0.5, 1.0, 2.0]
+    assert high.delay(20) == jc.BACKOFF_MAX_SECONDS
+
+
+def test_policy_stops_at_retries_and_at_the_wait_budget():
+    policy = jc.RetryPolicy(retries=2, max_retry_wait=5, rand=lambda: 1.0)
+    assert policy.next_wait(0, 0.0) == 0.5
+    assert policy.next_wait(2, 0.0) is None                 # retries used up
+    assert policy.next_wait(0, 0.0, retry_after=6) is None  # Jira asks for more than the budget
+    assert policy.next_wait(1, 4.5, retry_after=1) is None  # would pass the budget
+    assert policy.next_wait(1, 3.0, retry_after=2) == 2.0
+
+
+# --- the client with a fake session --------------------------------------------------------------
+
+class FakeRaw:
+    def __init__(self, body):
+        self._io = io.BytesIO(body)
+
+    def read1(self, n):
+        return self._io.read(min(n, 7))  # small reads, as a slow network would give
+
+
+class FakeResponse:
+    def __init__(self, status, body=b'', headers=None):
+        self.status_code = status
+        self.headers = CaseInsensitiveDict(headers or {})
+        if isinstance(body, str):
+            body = body.encode('utf-8')
+        self.raw = FakeRaw(body)
+
+    def close(self):
+        pass
+
+
+class FakeSession:
+    """Answers from a script; each item a FakeResponse or an exception to raise."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append(dict(method=method, url=url, **kwargs))
+        item = self.script.pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+USER = '{"accountId": "5b10a2844c20165700ede21g", "displayName": "Bot", "active": true, "emailAddress": null}'
+JSON = {'Content-Type': 'application/json;charset=UTF-8'}
+HTML = {'Content-Type': 'text/html;charset=UTF-8'}
+
+
+def client(session, clock=None, **kw):
+    clock = clock or FakeClock()
+    args = dict(url='https://acme.atlassian.net/', username='bot@example.com', api_token='tok-SECRET-1',
+                session=session, sleep=clock.sleep, clock=clock, rand=lambda: 1.0)
+    args.update(kw)
+    return jc.JiraClient(**args)
+
+
+def test_myself_success_sends_preemptive_basic_auth_to_api_v3():
+    session = FakeSession(FakeResponse(200, USER, JSON))
+    c = client(session)
+    me = c.myself()
+    assert me['accountId'] == '5b10a2844c20165700ede21g'
+    call = session.calls[0]
+    assert call['url'] == 'https://acme.atlassian.net/rest/api/3/myself'
+    assert call['headers']['Authorization'] == 'Basic ' + jc.basic_auth_value('bot@example.com', 'tok-SECRET-1')
+    assert call['allow_redirects'] is False and call['data'] is None  # never a body on GET
+    assert c.deployment == 'cloud'
+
+
+def test_missing_email_is_not_a_failure():
+    c = client(FakeSession(FakeResponse(200, USER, JSON)))
+    assert c.myself()['emailAddress'] is None
+
+
+@pytest.mark.parametrize('response, reason', [
+    (FakeResponse(401, 'Client must be authenticated to access this resource.', {}), 'invalid_credentials'),
+    (FakeResponse(403, '<html>denied</html>', dict(HTML, **{'X-Authentication-Denied-Reason': 'CAPTCHA_CHALLENGE; login-url=https://j/login.jsp', 'X-Seraph-LoginReason': 'AUTHENTICATION_DENIED'})), 'captcha_required'),
+    (FakeResponse(403, 'XSRF check failed', {}), 'forbidden'),
+    (FakeResponse(404, '{"message":"HTTP 404 Not Found"}', JSON), 'not_jira'),
+    (FakeResponse(200, '{"self": "x"}', dict(JSON, **{'X-Seraph-LoginReason': 'AUTHENTICATED_FAILED'})), 'anonymous_response'),
+    (FakeResponse(200, '', JSON), 'anonymous_response'),
+    (FakeResponse(200, '<!DOCTYPE html><form><input type="password"></form>', HTML), 'anonymous_response'),
+    (FakeResponse(200, '<!DOCTYPE html><h1>Welcome to our intranet</h1>', HTML), 'not_jira'),
+    (FakeResponse(200, '{"accountId": "x", ', JSON), 'not_jira'),
+    (FakeResponse(200, '[1, 2]', JSON), 'not_jira'),
+    (FakeResponse(200, '{"hello": "world"}', JSON), 'not_jira'),
+    (FakeResponse(200, '{"accountId": "a", "active": false}', JSON), 'account_inactive'),
+    (FakeResponse(302, '', {'Location': 'https://acme.atlassian.net/login.jsp?os_destination=x'}), 'anonymous_response'),
+    (FakeResponse(301, '', {'Location': 'https://other.example.com/'}), 'not_jira'),
+    (FakeResponse(500, '{"errorMessages": ["boom"]}', JSON), 'server_error'),
+    (FakeResponse(418, '', {}), 'not_jira'),
+])
+def test_each_answer_maps_to_one_failure_reason(response, reason):
+    session = FakeSession(response)
+    with pytest.raises(jc.JiraError) as e:
+        client(session, retries=0).myself()
+    assert e.value.failure_reason == reason
+    assert 'tok-SECRET-1' not in e.value.msg
+    assert len(session.calls) == 1
+
+
+def test_oversized_answer_is_not_read_whole():
+    body = b'{"x": "' + b'a' * (jc.MAX_BODY_BYTES + 10) + b'"}'
+    with pytest.raises(jc.JiraError) as e:
+        client(FakeSession(FakeResponse(200, body, JSON))).myself()
+    assert e.value.failure_reason == 'not_jira' and 'larger than' in e.value.msg
+
+
+def test_deadline_stops_a_dripping_answer():
+    clock = FakeClock()
+
+    class Drip(FakeRaw):
+        def read1(self, n):
+            clock.now += 0.5  # each byte takes half a second
+            return self._io.read(1)
+
+    resp = FakeResponse(200, USER, JSON)
+    resp.raw = Drip(USER.encode())
+    with pytest.raises(jc.JiraError) as e:
+        client(FakeSession(resp), clock=clock, timeout=2).myself()
+    assert e.value.failure_reason == 'timeout'
+
+
+def test_401_is_never_retried():
+    session = FakeSession(FakeResponse(401, '', {}), FakeResponse(200, USER, JSON))
+    with pytest.raises(jc.JiraError):
+        client(session, retries=5).myself()
+    assert len(session.calls) == 1
+
+
+def test_429_with_retry_after_then_success():
+    clock = FakeClock()
+    session = FakeSession(FakeResponse(429, '', {'Retry-After': '1'}), FakeResponse(200, USER, JSON))
+    c = client(session, clock=clock, retries=3)
+    assert c.myself()['accountId']
+    assert clock.slept == [1.0] and len(session.calls) == 2
+
+
+def test_429_without_retry_after_backs_off_exponentially_then_gives_up():
+    clock = FakeClock()
+    session = FakeSession(*[FakeResponse(429, '', {}) for _ in range(4)])
+    with pytest.raises(jc.JiraError) as e:
+        client(session, clock=clock, retries=3, max_retry_wait=60).myself()
+    assert e.value.failure_reason == 'rate_limited'
+    assert clock.slept == [0.5, 1.0, 2.0] and len(session.calls) == 4
+
+
+def test_total_wait_is_capped_by_max_retry_wait():
+    clock = FakeClock()
+    session = FakeSession(*[FakeResponse(503, '', {'Retry-After': '4'}) for _ in range(5)])
+    with pytest.raises(jc.JiraError) as e:
+        client(session, clock=clock, retries=10, max_retry_wait=10).myself()
+    assert e.value.failure_reason == 'server_error'
+    assert sum(clock.slept) <= 10 and clock.slept == [4.0, 4.0]
+
+
+def test_500_is_not_retried_but_502_503_504_are():
+    for status, calls in ((500, 1), (502, 2), (503, 2), (504, 2)):
+        session = FakeSession(FakeResponse(status, '', {}), FakeResponse(status, '', {}))
+        with pytest.raises(jc.JiraError):
+            client(session, retries=1).myself()
+        assert len(session.calls) == calls, status
+
+
+def test_connection_errors_are_retried_and_classified():
+    clock = FakeClock()
+    err = requests.exceptions.ConnectionError('Max retries exceeded ([Errno 111] Connection refused)')
+    session = FakeSession(err, err, err)
+    with pytest.raises(jc.JiraError) as e:
+        client(session, clock=clock, retries=2).myself()
+    assert e.value.failure_reason == 'connection_error' and 'Connection refused' in e.value.msg
+    assert len(session.calls) == 3
+
+
+@pytest.mark.parametrize('exc, reason', [
+    (requests.exceptions.SSLError('certificate verify failed: self-signed certificate'), 'tls_error'),
+    (requests.exceptions.ReadTimeout('Read timed out. (read timeout=10)'), 'timeout'),
+    (requests.exceptions.ConnectTimeout('timed out'), 'timeout'),
+])
+def test_transport_failures_are_not_retried(exc, reason):
+    session = FakeSession(exc, FakeResponse(200, USER, JSON))
+    with pytest.raises(jc.JiraError) as e:
+        client(session, retries=3).myself()
+    assert e.value.failure_reason == reason and len(session.calls) == 1
+
+
+def test_exception_text_is_masked():
+    err = requests.exceptions.ConnectionError('weird proxy said tok-SECRET-1 and ' + jc.basic_auth_value('bot@example.com', 'tok-SECRET-1'))
+    with pytest.raises(jc.JiraError) as e:
+        client(FakeSession(err), retries=0).myself()
+    assert 'tok-SECRET-1' not in e.value.msg
+    assert jc.basic_auth_value('bot@example.com', 'tok-SECRET-1') not in e.value.msg
+
+
+def test_auto_deployment_uses_anonymous_serverinfo_for_unknown_hosts():
+    session = FakeSession(FakeResponse(200, '{"deploymentType": "Server", "version": "9.12.4", "baseUrl": "x"}', JSON),
+                          FakeResponse(200, '{"name": "svc", "key": "JIRAUSER1", "active": true}', JSON))
+    c = client(session, url='https://jira.example.com/jira', username='svc')
+    assert c.myself()['name'] == 'svc'
+    assert c.deployment == 'datacenter' and c.api_url == 'https://jira.example.com/jira/rest/api/2'
+    assert 'Authorization' not in session.calls[0]['headers']
+    assert session.calls[0]['url'] == 'https://jira.example.com/jira/rest/api/2/serverInfo'
+
+
+def test_known_deployment_needs_no_serverinfo():
+    session = FakeSession(FakeResponse(200, '{"name": "svc", "active": true}', JSON))
+    c = client(session, url='https://jira.example.com', username='svc', deployment='datacenter')
+    c.myself()
+    assert len(session.calls) == 1
+
+
+def test_scoped_token_resolves_cloud_id_and_uses_the_gateway():
+    session = FakeSession(FakeResponse(200, '{"cloudId": "35273b54-3f06-40d2-880f-dd28cf8daafa"}', JSON),
+                          FakeResponse(200, USER, JSON))
+    c = client(session, scoped_token=True)
+    c.myself()
+    assert session.calls[0]['url'] == 'https://acme.atlassian.net/_edge/tenant_info'
+    assert 'Authorization' not in session.calls[0]['headers']
+    assert session.calls[1]['url'] == 'https://api.atlassian.com/ex/jira/35273b54-3f06-40d2-880f-dd28cf8daafa/rest/api/3/myself'
+
+
+def test_bearer_on_cloud_is_refused_without_a_request():
+    session = FakeSession()
+    with pytest.raises(jc.JiraError) as e:
+        client(session, auth_type='bearer').myself()
+    assert e.value.failure_reason == 'invalid_credentials' and 'basic' in e.value.msg
+    assert session.calls == []
+
+
+def test_data_center_permissions_take_no_permissions_parameter():
+    session = FakeSession(FakeResponse(200, '{"permissions": {"BROWSE_PROJECTS": {"havePermission": true}, "X": {}}}', JSON))
+    c = client(session, url='https://jira.example.com', username='svc', deployment='datacenter')
+    assert c.my_permissions('OPS', ['BROWSE_PROJECTS', 'CREATE_ISSUES']) == {'BROWSE_PROJECTS': True, 'CREATE_ISSUES': False}
+    assert session.calls[0]['params'] == {'projectKey': 'OPS'}
+
+
+def test_cloud_permissions_pass_the_required_parameter_and_map_404():
+    session = FakeSession(FakeResponse(404, '{"errorMessages": ["No project could be found with key \'NOPE\'."]}', JSON))
+    c = client(session)
+    with pytest.raises(jc.JiraError) as e:
+        c.my_permissions('NOPE', ['BROWSE_PROJECTS'])
+    assert e.value.failure_reason == 'project_not_found'
+    assert session.calls[0]['params'] == {'projectKey': 'NOPE', 'permissions': 'BROWSE_PROJECTS'}
+
+
+def test_unknown_failure_reason_is_a_programming_error():
+    with pytest.raises(ValueError):
+        jc.JiraError('bogus', 'x')
