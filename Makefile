@@ -1,0 +1,36 @@
+# The project's commands. Each one does its own set-up from a fresh clone.
+#   make demo    - run the demo against the bundled local Jira emulator
+#   make test    - create .venv from requirements-dev.txt and run every test layer
+#   make gates   - ecosystem gates (ansible-lint, galaxy-importer, docs, install paths, EE, molecule)
+#   make matrix  - unit, module and playbook tests on every supported ansible-core
+SHELL := /bin/bash
+PYTHON ?= $(shell scripts/find-python 3.12 3.13 2>/dev/null || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: venv test unit demo gates matrix clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade -r requirements-dev.txt
+	@touch $@
+
+test: venv
+	scripts/test
+
+unit: venv
+	$(VENV)/bin/pytest -q tests/unit
+
+demo: venv
+	scripts/demo
+
+gates: venv
+	scripts/gates/all
+
+matrix: venv
+	scripts/gates/matrix
+
+clean:
+	rm -rf build collections .pytest_cache .hypothesis
