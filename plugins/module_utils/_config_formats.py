@@ -1,0 +1,768 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) integrations.jira contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the integrations.jira collection. It may change at any time,
+# without notice. Do not use it from other collections or roles.
+
+"""The one place each config format is rendered and read: yaml, json, ini, env.
+
+Standard library only, so it runs on any target Python from 3.6 on. PyYAML is imported only
+to read a YAML file this module did not write itself (see :func:`load_yaml`).
+
+The contract of every format: what its ordinary reader gets back is exactly what was written.
+The readers are ``yaml.safe_load`` (YAML 1.1), ``json.loads``, ``configparser.RawConfigParser``
+(no interpolation, default option name handling), and for env both ``sh -c '. FILE'`` and
+systemd's ``EnvironmentFile=``. A key or value a format cannot hold raises :class:`FormatError`
+naming the key; nothing is ever written that would be read back differently.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import math
+import re
+
+FORMATS = ('yaml', 'json', 'ini', 'env')
+
+DEFAULT_KEYS = {
+    'yaml': {'url': 'url', 'username': 'username', 'api_token': 'api_token'},
+    'json': {'url': 'url', 'username': 'username', 'api_token': 'api_token'},
+    'ini': {'url': 'url', 'username': 'username', 'api_token': 'api_token'},
+    'env': {'url': 'JIRA_URL', 'username': 'JIRA_USERNAME', 'api_token': 'JIRA_API_TOKEN'},
+}
+MANAGED = ('url', 'username', 'api_token')
+DEFAULT_SECTION = 'jira'
+
+
+class FormatError(Exception):
+    """A key or value the format cannot hold, or an existing file that cannot be read.
+    Messages name keys, never values (a value may be the token)."""
+
+    def __init__(self, msg):
+        super(FormatError, self).__init__(msg)
+        self.msg = msg
+
+
+def token_marker(key, fingerprint):
+    """What the diff shows instead of a token: the managed key name and the fingerprint."""
+    return '<%s %s>' % (key, fingerprint)
+
+
+# ---------------------------------------------------------------------------------------------
+# What each format can hold
+# ---------------------------------------------------------------------------------------------
+
+_SURROGATE_RE = re.compile(u'[\ud800-\udfff]')
+_ENV_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
+# C0 controls except TAB, and DEL. systemd before v248 drops such values from EnvironmentFile=
+# (env_value_is_valid), and newline/CR/NUL break the line format for every other reader.
+_ENV_BAD_VALUE_RE = re.compile(u'[\x00-\x08\x0a-\x1f\x7f]')
+_INI_BAD_VALUE_RE = re.compile(u'[\x00\n\r]')
+
+
+def _describe(ch):
+    names = {'\n': 'a newline', '\r': 'a carriage return', '\x00': 'a NUL character'}
+    return names.get(ch, 'the control character U+%04X' % ord(ch))
+
+
+def check_key(fmt, key, what='key'):
+    """Raise FormatError when ``key`` cannot be a key name in ``fmt``."""
+    if not isinstance(key, str):
+        raise FormatError('The %s %r must be a string.' % (what, key))
+    if key == '':
+        raise FormatError('A %s name must not be empty.' % what)
+    if _SURROGATE_RE.search(key):
+        raise FormatError('The %s name %r is not valid Unicode text.' % (what, key))
+    if fmt == 'env':
+        if not _ENV_NAME_RE.match(key):
+            raise FormatError('The %s name %r cannot be used in an env file: systemd and sh only accept '
+                              'letters, digits and _ (not starting with a digit).' % (what, key))
+    elif fmt == 'ini':
+        bad = _INI_BAD_VALUE_RE.search(key)
+        if bad:
+            raise FormatError('The %s name %r cannot contain %s in an ini file.' % (what, key, _describe(bad.group())))
+        if '=' in key or ':' in key:
+            raise FormatError('The %s name %r cannot contain = or : in an ini file (configparser splits there).' % (what, key))
+        if key != key.strip():
+            raise FormatError('The %s name %r cannot start or end with whitespace in an ini file.' % (what, key))
+        if key[0] in '#;[':
+            raise FormatError('The %s name %r cannot start with #, ; or [ in an ini file.' % (what, key))
+
+
+def check_value(fmt, key, value):
+    """Raise FormatError when ``value`` (of setting/field ``key``) cannot be held by ``fmt``."""
+    if isinstance(value, bool) or value is None:
+        if value is None and fmt in ('ini', 'env'):
+            raise FormatError('The value of %s is null, which an %s file cannot hold; give a string.' % (key, fmt))
+        return
+    if isinstance(value, int):
+        return
+    if isinstance(value, float):
+        if fmt == 'json' and (math.isnan(value) or math.isinf(value)):
+            raise FormatError('The value of %s is NaN or infinite, which JSON cannot hold.' % key)
+        return
+    if isinstance(value, str):
+        if _SURROGATE_RE.search(value):
+            raise FormatError('The value of %s is not valid Unicode text (it has a lone surrogate).' % key)
+        if fmt == 'env':
+            bad = _ENV_BAD_VALUE_RE.search(value)
+            if bad:
+                raise FormatError('The value of %s contains %s, which an env file cannot hold '
+                                  '(systemd EnvironmentFile= and sh read it differently).' % (key, _describe(bad.group())))
+        elif fmt == 'ini':
+            bad = _INI_BAD_VALUE_RE.search(value)
+            if bad:
+                raise FormatError('The value of %s contains %s, which an ini file cannot hold.' % (key, _describe(bad.group())))
+            if value != value.strip():
+                raise FormatError('The value of %s starts or ends with whitespace, which configparser strips; '
+                                  'an ini file cannot hold it.' % key)
+        return
+    if isinstance(value, (dict, list)):
+        if fmt in ('ini', 'env'):
+            raise FormatError('The value of %s is a %s; an %s file holds only strings, numbers and booleans '
+                              '(nested values need format yaml or json).' % (key, type(value).__name__, fmt))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for sub_key, sub_value in items:
+            if isinstance(value, dict):
+                check_key(fmt, sub_key, 'nested key in %s' % key)
+            check_value(fmt, '%s.%s' % (key, sub_key), sub_value)
+        return
+    raise FormatError('The value of %s has type %s, which the %s format cannot hold.' % (key, type(value).__name__, fmt))
+
+
+def scalar_text(value):
+    """The text an ini or env file holds for a scalar (their readers only return strings)."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def canonical(value):
+    """A comparison key that tells 1, 1.0, True and '1' apart (Python's == does not)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML: a hand-written safe emitter for a small subset, and a strict reader of that subset
+# ---------------------------------------------------------------------------------------------
+# Subset written: block mappings and sequences indented by two spaces; every string is
+# double-quoted; integers, floats (always with a '.', YAML 1.1 needs it), true/false, null,
+# {} and []. Keys are plain when they are identifiers that YAML 1.1 would not read as a bool
+# or null, otherwise double-quoted.
+
+_YAML_PLAIN_KEY_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_-]*\Z')
+_YAML_RESERVED = frozenset('y n yes no on off true false null'.split())
+# Printable for PyYAML's reader and not a YAML line break (NEL, LS, PS) nor a BOM.
+_YAML_SAFE_CHAR_RE = re.compile(u'[\t\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]')
+_YAML_SIMPLE_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def _yaml_quote(text):
+    out = ['"']
+    for c in text:
+        if c in _YAML_SIMPLE_ESCAPES:
+            out.append(_YAML_SIMPLE_ESCAPES[c])
+        elif _YAML_SAFE_CHAR_RE.match(c):
+            out.append(c)
+        elif ord(c) <= 0xff:
+            out.append('\\x%02x' % ord(c))
+        elif ord(c) <= 0xffff:
+            out.append('\\u%04x' % ord(c))
+        else:
+            out.append('\\U%08x' % ord(c))
+    out.append('"')
+    return ''.join(out)
+
+
+def _yaml_key(key):
+    if _YAML_PLAIN_KEY_RE.match(key) and key.lower() not in _YAML_RESERVED:
+        return key
+    return _yaml_quote(key)
+
+
+def _yaml_float(value):
+    if math.isnan(value):
+        return '.nan'
+    if math.isinf(value):
+        return '.inf' if value > 0 else '-.inf'
+    text = repr(value)
+    mantissa, sep, exponent = text.partition('e')
+    if '.' not in mantissa:
+        mantissa += '.0'
+    return mantissa + sep + exponent
+
+
+def _yaml_scalar(value):
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _yaml_float(value)
+    return _yaml_quote(value)
+
+
+def _yaml_lines(value, indent, out):
+    pad = ' ' * indent
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            head = '%s%s:' % (pad, _yaml_key(key))
+            if isinstance(sub, (dict, list)) and sub:
+                out.append(head)
+                _yaml_lines(sub, indent + 2, out)
+            else:
+                out.append('%s %s' % (head, _yaml_inline(sub)))
+    else:
+        for sub in value:
+            if isinstance(sub, (dict, list)) and sub:
+                out.append('%s-' % pad)
+                _yaml_lines(sub, indent + 2, out)
+            else:
+                out.append('%s- %s' % (pad, _yaml_inline(sub)))
+
+
+def _yaml_inline(value):
+    if isinstance(value, dict):
+        return '{}'
+    if isinstance(value, list):
+        return '[]'
+    return _yaml_scalar(value)
+
+
+def dump_yaml(data):
+    """Render a dict as YAML text (the subset described above)."""
+    if not data:
+        return '{}\n'
+    out = []
+    _yaml_lines(data, 0, out)
+    return '\n'.join(out) + '\n'
+
+
+_YAML_INT_RE = re.compile(r'^-?(0|[1-9][0-9]*)\Z')
+_YAML_FLOAT_RE = re.compile(r'^-?[0-9]+\.[0-9]*(e[-+][0-9]+)?\Z')
+_YAML_DQ_RE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_YAML_UNESCAPE = {'"': '"', '\\': '\\', 'n': '\n', 'r': '\r', 't': '\t'}
+
+
+class _NotOurYaml(Exception):
+    pass
+
+
+def _yaml_unquote(body):
+    out = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != '\\':
+            out.append(c)
+            i += 1
+            continue
+        e = body[i + 1]
+        if e in _YAML_UNESCAPE:
+            out.append(_YAML_UNESCAPE[e])
+            i += 2
+            continue
+        width = {'x': 2, 'u': 4, 'U': 8}.get(e)
+        if width is None:
+            raise _NotOurYaml()
+        out.append(chr(int(body[i + 2:i + 2 + width], 16)))
+        i += 2 + width
+    return ''.join(out)
+
+
+def _yaml_parse_scalar(text):
+    if text == 'null':
+        return None
+    if text in ('true', 'false'):
+        return text == 'true'
+    if text == '{}':
+        return {}
+    if text == '[]':
+        return []
+    if _YAML_INT_RE.match(text):
+        return int(text)
+    if text in ('.nan', '.inf', '-.inf'):
+        return float(text.replace('.', ''))
+    if _YAML_FLOAT_RE.match(text):
+        return float(text)
+    m = _YAML_DQ_RE.match(text)
+    if m and m.end() == len(text):
+        return _yaml_unquote(m.group(1))
+    raise _NotOurYaml()
+
+
+def _yaml_split_key(text):
+    if text.startswith('"'):
+        m = _YAML_DQ_RE.match(text)
+        if not m:
+            raise _NotOurYaml()
+        key, rest = _yaml_unquote(m.group(1)), text[m.end():]
+    else:
+        key, sep, rest = text.partition(':')
+        if not sep:
+            raise _NotOurYaml()
+        rest = ':' + rest
+    if not rest.startswith(':'):
+        raise _NotOurYaml()
+    return key, rest[1:]
+
+
+def _yaml_block(lines, i, indent):
+    pad = ' ' * indent
+    is_seq = lines[i].startswith(pad + '-')
+    result = [] if is_seq else {}
+    while i < len(lines) and lines[i].startswith(pad) and not lines[i][indent:indent + 1] == ' ':
+        body = lines[i][indent:]
+        if is_seq:
+            if not body.startswith('-'):
+                raise _NotOurYaml()
+            rest = body[1:]
+            if rest == '':
+                value, i = _yaml_block(lines, i + 1, indent + 2)
+            else:
+                value, i = _yaml_parse_scalar(rest[1:]), i + 1
+            result.append(value)
+        else:
+            key, rest = _yaml_split_key(body)
+            if rest == '':
+                value, i = _yaml_block(lines, i + 1, indent + 2)
+            else:
+                value, i = _yaml_parse_scalar(rest[1:]), i + 1
+            result[key] = value
+    return result, i
+
+
+def _load_own_yaml(text):
+    """Read YAML that :func:`dump_yaml` wrote, or raise _NotOurYaml. Re-rendering must give the
+    same text back, so a file is only accepted when it is exactly in the written subset."""
+    try:
+        if text == '{}\n':
+            return {}
+        lines = text.split('\n')
+        if lines[-1] != '':
+            raise _NotOurYaml()
+        lines = lines[:-1]
+        if not lines:
+            raise _NotOurYaml()
+        data, end = _yaml_block(lines, 0, 0)
+        if end != len(lines) or not isinstance(data, dict):
+            raise _NotOurYaml()
+    except (IndexError, ValueError):
+        raise _NotOurYaml()
+    if dump_yaml(data) != text:
+        raise _NotOurYaml()
+    return data
+
+
+def load_yaml(text):
+    """Parse YAML text: files this module wrote need nothing but the standard library; any other
+    YAML needs PyYAML (``safe_load``) on the target and fails clearly without it."""
+    try:
+        return _load_own_yaml(text)
+    except _NotOurYaml:
+        pass
+    try:
+        import yaml
+    except ImportError:
+        raise FormatError('The existing file is YAML that this module did not write; reading it needs PyYAML '
+                          '(python3-yaml) on the target. Install it, or remove merge so the file is rewritten.')
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        where = getattr(e, 'problem_mark', None)
+        raise FormatError('The existing file is not valid YAML%s.' % (
+            ' (line %d)' % (where.line + 1) if where is not None else ''))
+
+
+def dump_json(data):
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + '\n'
+
+
+def load_json(text):
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise FormatError('The existing file is not valid JSON (line %s).' % getattr(e, 'lineno', '?'))
+
+
+# ---------------------------------------------------------------------------------------------
+# env: KEY="value" lines that systemd EnvironmentFile= and sh's "." read the same
+# ---------------------------------------------------------------------------------------------
+# Values are always double-quoted, escaping exactly \ " $ and ` with a backslash: inside double
+# quotes both sh and systemd unescape precisely these four and keep everything else literal.
+
+def env_quote(value):
+    return '"%s"' % re.sub(r'([\\"$`])', r'\\\1', value)
+
+
+def env_line(key, value):
+    return '%s=%s\n' % (key, env_quote(value))
+
+
+class _Assignment(object):
+    __slots__ = ('key', 'value', 'start', 'end')
+
+    def __init__(self, key, value, start, end):
+        self.key, self.value, self.start, self.end = key, value, start, end
+
+
+def env_parse(text):
+    """The assignments of an env file with their spans, read with systemd's EnvironmentFile= rules
+    (src/basic/env-file.c). ``export NAME=`` is matched as NAME so that a managed key written by
+    hand for sh is found too."""
+    result = []
+    state = 'pre_key'
+    key = value = None
+    start = 0
+    key_ws = value_ws = None
+
+    def push(end):
+        k = ''.join(key)
+        if key_ws is not None:
+            k = k[:key_ws]
+        v = ''.join(value)
+        if state == 'value' and value_ws is not None:
+            v = v[:value_ws]
+        if k.startswith('export') and k[6:7] in (' ', '\t'):
+            k = k[6:].strip()
+        result.append(_Assignment(k, v, start, end))
+
+    for i, c in enumerate(text):
+        if state == 'pre_key':
+            if c in '#;':
+                state = 'comment'
+            elif c not in ' \t\n\r':
+                state, key, key_ws, start = 'key', [c], None, i
+                while start > 0 and text[start - 1] not in '\n\r':
+                    start -= 1
+        elif state == 'key':
+            if c in '\n\r':
+                state = 'pre_key'
+            elif c == '=':
+                state, value, value_ws = 'pre_value', [], None
+            else:
+                if c not in ' \t':
+                    key_ws = None
+                elif key_ws is None:
+                    key_ws = len(key)
+                key.append(c)
+        elif state == 'pre_value':
+            if c in '\n\r':
+                push(i + 1)
+                state = 'pre_key'
+            elif c == "'":
+                state = 'single'
+            elif c == '"':
+                state = 'double'
+            elif c == '\\':
+                state = 'value_escape'
+            elif c not in ' \t':
+                state = 'value'
+                value.append(c)
+        elif state == 'value':
+            if c in '\n\r':
+                push(i + 1)
+                state = 'pre_key'
+            elif c == '\\':
+                state, value_ws = 'value_escape', None
+            else:
+                if c not in ' \t':
+                    value_ws = None
+                elif value_ws is None:
+                    value_ws = len(value)
+                value.append(c)
+        elif state == 'value_escape':
+            state = 'value'
+            if c not in '\n\r':
+                value.append(c)
+        elif state == 'single':
+            if c == "'":
+                state = 'pre_value'
+            else:
+                value.append(c)
+        elif state == 'double':
+            if c == '"':
+                state = 'pre_value'
+            elif c == '\\':
+                state = 'double_escape'
+            else:
+                value.append(c)
+        elif state == 'double_escape':
+            state = 'double'
+            if c in '"\\`$':
+                value.append(c)
+            elif c != '\n':
+                value.extend(('\\', c))
+        elif state == 'comment':
+            if c == '\\':
+                state = 'comment_escape'
+            elif c in '\n\r':
+                state = 'pre_key'
+        elif state == 'comment_escape':
+            state = 'pre_key' if c in '\n\r' else 'comment'
+    if state not in ('pre_key', 'key', 'comment', 'comment_escape'):
+        push(len(text))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# ini: one [section] of key = value lines, edited line by line so comments and order survive
+# ---------------------------------------------------------------------------------------------
+
+_INI_SECTION_RE = re.compile(r'^\[(?P<header>.+)\]')
+_INI_OPTION_RE = re.compile(r'^(?P<option>.*?)\s*(?P<vi>[=:])\s*(?P<value>.*)$')
+
+
+def ini_line(key, value):
+    return '%s = %s\n' % (key, value)
+
+
+def _ini_option_key(key):
+    # configparser's default optionxform: option names are compared lower-cased.
+    return key.lower()
+
+
+def check_ini_section(section):
+    if not isinstance(section, str) or section != section.strip() or not section:
+        raise FormatError('The ini section name must be a non-empty string without surrounding whitespace.')
+    if _INI_BAD_VALUE_RE.search(section) or _SURROGATE_RE.search(section):
+        raise FormatError('The ini section name cannot contain a newline, carriage return or NUL.')
+    if section == 'DEFAULT':
+        raise FormatError('The ini section cannot be DEFAULT: configparser copies its keys into every other section.')
+
+
+def _ini_check_parses(text):
+    try:
+        import configparser
+    except ImportError:  # pragma: no cover - Python 2
+        return
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error as e:
+        raise FormatError('The existing file is not valid INI for configparser (%s).' % type(e).__name__)
+    return parser
+
+
+class _IniSpan(object):
+    __slots__ = ('section', 'key', 'value', 'start', 'end')
+
+    def __init__(self, section, key, value, start, end):
+        self.section, self.key, self.value, self.start, self.end = section, key, value, start, end
+
+
+def ini_parse(text):
+    """(lines, sections, options): lines with their endings; for each section the index of its
+    header line and of its last line; options as _IniSpan (line index ranges, configparser's
+    value including continuation lines)."""
+    lines = text.splitlines(True)
+    sections = {}
+    options = []
+    current = None
+    last = None
+    for n, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if not stripped or stripped[0] in '#;':
+            continue
+        if last is not None and indent > last[1]:
+            # A continuation line of the previous option's value.
+            last[0].end = n + 1
+            last[0].value += '\n' + stripped
+            sections[current][1] = n
+            continue
+        m = _INI_SECTION_RE.match(stripped)
+        if m:
+            current = m.group('header')
+            sections[current] = [n, n]
+            last = None
+            continue
+        m = _INI_OPTION_RE.match(stripped)
+        if m and current is not None:
+            span = _IniSpan(current, m.group('option').rstrip(), m.group('value').strip(), n, n + 1)
+            options.append(span)
+            sections[current][1] = n
+            last = (span, indent)
+    return lines, sections, options
+
+
+def ini_section_values(text, section):
+    """The section's options as configparser reads them (None when the section is missing)."""
+    parser = _ini_check_parses(text)
+    if parser is None or not parser.has_section(section):
+        return None
+    # Keys of [DEFAULT] are included: configparser hands them to every section's reader.
+    return dict(parser.items(section, raw=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# The two operations the modules use
+# ---------------------------------------------------------------------------------------------
+
+def _container(data, root_key, create):
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FormatError('The existing file does not hold a mapping at its top level.')
+    if root_key is None:
+        return data, data
+    sub = data.get(root_key)
+    if sub is None:
+        if not create:
+            return data, None
+        sub = data[root_key] = {}
+    if not isinstance(sub, dict):
+        raise FormatError('The existing file has %s, but not as a mapping.' % root_key)
+    return data, sub
+
+
+def load_structured(fmt, text):
+    if text is None or text.strip() == '':
+        return {}
+    return load_yaml(text) if fmt == 'yaml' else load_json(text)
+
+
+def read_values(fmt, text, section=DEFAULT_SECTION, root_key=None):
+    """The key -> value mapping that holds the settings in an existing file's text (the
+    section for ini, the root_key mapping for yaml/json), or None when it is not there."""
+    if fmt in ('yaml', 'json'):
+        data = load_structured(fmt, text)
+        return _container(data, root_key, create=False)[1]
+    if fmt == 'ini':
+        return ini_section_values(text, section)
+    values = {}
+    for a in env_parse(text):
+        values[a.key] = a.value
+    return values
+
+
+def lookup(fmt, values, key):
+    """values[key] with the format's own key rules (configparser ignores case)."""
+    if values is None:
+        return None
+    if fmt == 'ini':
+        return values.get(_ini_option_key(key))
+    return values.get(key)
+
+
+def render(fmt, items, old_text=None, merge=False, remove=(), section=DEFAULT_SECTION, root_key=None,
+           only_existing=False):
+    """The new file text.
+
+    ``items`` is a list of (key, value) to set, ``remove`` keys to delete. Without ``merge`` the
+    file holds just the items. With ``merge`` everything else in ``old_text`` is kept; for ini
+    and env also comments and order, and a line is only rewritten when its value changes.
+    ``only_existing`` sets a key only where the file has it already (used to mask the token in
+    a diff). Values must have passed :func:`check_value`.
+    """
+    if fmt in ('yaml', 'json'):
+        dump = dump_yaml if fmt == 'yaml' else dump_json
+        if merge or only_existing:
+            data = load_structured(fmt, old_text)
+            data, box = _container(data, root_key, create=not only_existing)
+            if box is not None:
+                for key in remove:
+                    box.pop(key, None)
+                for key, value in items:
+                    if only_existing and key not in box:
+                        continue
+                    box[key] = value
+                if root_key is not None and not box and remove:
+                    data.pop(root_key, None)
+        else:
+            data = box = {}
+            if root_key is not None:
+                data = {root_key: box}
+            for key, value in items:
+                box[key] = value
+        return dump(data)
+    if fmt == 'env':
+        return _render_env(items, old_text if (merge or only_existing) else None, remove, only_existing)
+    return _render_ini(items, old_text if (merge or only_existing) else None, remove, section, only_existing)
+
+
+def _render_env(items, old_text, remove, only_existing):
+    if old_text is None:
+        return ''.join(env_line(k, scalar_text(v)) for k, v in items)
+    wanted = dict((k, scalar_text(v)) for k, v in items)
+    drop = set(remove)
+    edits = []  # (start, end, replacement)
+    seen = set()
+    for a in env_parse(old_text):
+        if a.key in drop or (a.key in wanted and a.key in seen):
+            edits.append((a.start, a.end, ''))
+        elif a.key in wanted:
+            seen.add(a.key)
+            if a.value != wanted[a.key]:
+                edits.append((a.start, a.end, env_line(a.key, wanted[a.key])))
+    text = _apply_edits(old_text, edits)
+    if not only_existing:
+        missing = [k for k, _v in items if k not in seen]
+        if missing and text and not text.endswith('\n'):
+            text += '\n'
+        text += ''.join(env_line(k, wanted[k]) for k in missing)
+    return text
+
+
+def _apply_edits(text, edits):
+    out = []
+    pos = 0
+    for start, end, new in sorted(edits):
+        out.append(text[pos:start])
+        out.append(new)
+        pos = end
+    out.append(text[pos:])
+    return ''.join(out)
+
+
+def _render_ini(items, old_text, remove, section, only_existing):
+    new_lines = [ini_line(k, scalar_text(v)) for k, v in items]
+    if old_text is None:
+        return '[%s]\n' % section + ''.join(new_lines)
+    _ini_check_parses(old_text)
+    lines, sections, options = ini_parse(old_text)
+    wanted = dict((_ini_option_key(k), (k, scalar_text(v))) for k, v in items)
+    drop = set(_ini_option_key(k) for k in remove)
+    replace = {}  # line index -> replacement text ('' deletes)
+    seen = set()
+    for span in options:
+        if span.section != section:
+            continue
+        name = _ini_option_key(span.key)
+        if name in drop:
+            for n in range(span.start, span.end):
+                replace[n] = ''
+        elif name in wanted:
+            seen.add(name)
+            key, value = wanted[name]
+            if span.value != value:
+                replace[span.start] = ini_line(span.key, value)
+                for n in range(span.start + 1, span.end):
+                    replace[n] = ''
+    missing = [] if only_existing else [ini_line(k, v) for name, (k, v) in
+                                        ((_ini_option_key(k), (k, scalar_text(v))) for k, v in items)
+                                        if name not in seen]
+    out = []
+    for n, line in enumerate(lines):
+        out.append(replace.get(n, line))
+        if section in sections and n == sections[section][1] and missing:
+            if not out[-1].endswith(('\n', '\r')):
+                out[-1] += '\n'
+            out.extend(missing)
+            missing = []
+    text = ''.join(out)
+    if missing:
+        if text and not text.endswith('\n'):
+            text += '\n'
+        if text.strip():
+            text += '\n'
+        text += '[%s]\n' % section + ''.join(missing)
+    return text

@@ -1,0 +1,532 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) integrations.jira contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: jira_integration_config
+short_description: Write the integration's Jira URL, username and API token into a config file on the target
+version_added: 0.1.0
+description:
+  - Writes the Jira settings the integration reads (URL, username, API token, and optional extra settings)
+    into a YAML, JSON, INI or env file on the target host, the way a careful administrator would.
+  - Only writes when the content or the file's attributes differ; the comparison happens on the target, in
+    the same single module run, and the existing token is never sent back to the controller.
+  - The new content goes to a temporary file in the same directory, created with mode C(0600) from its first
+    byte, flushed and synced to disk, optionally checked with O(validate), then moved over the old file
+    atomically. Any failure leaves the old file byte for byte as it was and no temporary file behind.
+  - The API token never appears in output, diffs, errors or file names. In diff mode each token is shown as
+    C(<KEY sha256:FINGERPRINT>), so a token rotation is visible without the secret.
+author:
+  - integrations.jira contributors
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - integrations.jira.attributes
+  - integrations.jira.attributes.files
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports exactly what a real run would change, including RV(changed_keys), and writes nothing.
+  diff_mode:
+    support: full
+    details:
+      - Tokens are replaced by a marker with their fingerprint.
+      - For O(format=yaml) and O(format=json) the C(before) side shows the existing data in the layout this
+        module writes.
+  idempotent:
+    description: When run twice with the same arguments, the second run reports no change.
+    support: full
+options:
+  path:
+    description:
+      - The config file on the target.
+      - If O(path) is a symbolic link, the module fails; give the link's target instead. Writing a secret
+        through a link that someone else may control could expose it or overwrite another file.
+    type: path
+    required: true
+  format:
+    description:
+      - V(yaml) is written by the module itself (no PyYAML needed on the target) and read back by any YAML 1.1
+        or 1.2 reader; every string is double-quoted.
+      - V(json) is indented with two spaces, UTF-8, no C(NaN) or C(Infinity).
+      - V(ini) is one C([section]) of C(key = value) lines for Python's C(configparser.RawConfigParser) (or
+        C(ConfigParser(interpolation=None))); values are written literally, so a C(%) stays a C(%).
+      - V(env) is C(KEY="value") lines that systemd's C(EnvironmentFile=) and a POSIX shell's C(.) read as the
+        same values. Values are always double-quoted; C(\), C("), C($) and the backtick are escaped with a backslash.
+    type: str
+    choices: [yaml, json, ini, env]
+    default: yaml
+  url:
+    description:
+      - Root URL of the Jira site, for example V(https://your-site.atlassian.net). It is normalised and checked
+        with the same rules as M(integrations.jira.jira_credentials_info) (lower-case host, no trailing slash; no
+        user, password, query or REST path).
+      - Required when O(state=present). Unlike the API modules, no environment variable is read: the value comes
+        from the task.
+    type: str
+  allow_insecure_http:
+    description:
+      - Accept an C(http://) O(url), for a test instance on a trusted network.
+    type: bool
+    default: false
+  username:
+    description:
+      - The account the token belongs to (the email address on Jira Cloud, the login name on Data Center).
+      - Required when O(state=present).
+    type: str
+  api_token:
+    description:
+      - The API token (or Data Center password or personal access token). Keep it in Ansible Vault.
+      - Required when O(state=present).
+    type: str
+    aliases: [password]
+  keys:
+    description:
+      - The names of the three fields in the file.
+      - Defaults are V(url), V(username), V(api_token); for O(format=env) V(JIRA_URL), V(JIRA_USERNAME),
+        V(JIRA_API_TOKEN).
+    type: dict
+    suboptions:
+      url:
+        description: Key of the URL.
+        type: str
+      username:
+        description: Key of the username.
+        type: str
+      api_token:
+        description: Key of the API token.
+        type: str
+  section:
+    description:
+      - The section for O(format=ini). V(DEFAULT) is refused, since configparser copies its keys into every section.
+    type: str
+    default: jira
+  root_key:
+    description:
+      - For O(format=yaml) and O(format=json), nest the settings under this key. By default they are at the top level.
+    type: str
+  settings:
+    description:
+      - Extra non-secret settings written alongside the three fields, as a dict of strings, numbers and booleans.
+        Nested dicts and lists only for O(format=yaml) and O(format=json).
+      - For V(ini) and V(env), numbers and booleans are written as text (V(true)/V(false)), which is what those
+        formats' readers return.
+      - With O(state=absent) and O(merge=true), the keys given here are removed too (the values are ignored).
+    type: dict
+    default: {}
+  merge:
+    description:
+      - Keep what the file already holds that this module does not manage. For V(ini) and V(env) comments, order
+        and other sections are kept too, and only lines whose value changes are rewritten. For V(yaml) and V(json)
+        the other keys are kept, but the file is rewritten in this module's layout (comments are lost) when a
+        managed value changes.
+      - With O(merge=false) the module owns the whole file.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) writes the settings. V(absent) removes the file; with O(merge=true) only the managed keys.
+    type: str
+    choices: [present, absent]
+    default: present
+  backup:
+    description:
+      - Keep the previous file as C(PATH.YYYY-MM-DD@HH:MM:SS~) with a mode no wider than C(0600) (it holds a token).
+    type: bool
+    default: false
+  create_parent:
+    description:
+      - Create missing parent directories with O(parent_mode). Otherwise a missing parent directory is an error.
+    type: bool
+    default: false
+  parent_mode:
+    description:
+      - Mode of parent directories created by O(create_parent), as an octal string.
+    type: str
+    default: '0700'
+  validate:
+    description:
+      - A command run against the new file before it replaces the old one; C(%s) is the temporary file, as with
+        M(ansible.builtin.template). The temporary file is in the same directory, keeps the extension of O(path)
+        and has no spaces in its name.
+    type: str
+  mode:
+    description:
+      - The file's permissions. Defaults to V('0600') here (the file holds a token), not to the umask.
+notes:
+  - "Symbolic links: O(path) must not be a symbolic link (the module fails). M(ansible.builtin.copy) replaces a link
+    unless told to follow it; for a file with a secret, neither is a safe guess."
+  - "YAML written: block mappings and sequences indented by two spaces, every string double-quoted with YAML escapes
+    for characters a YAML reader would not keep literally (control characters, line and paragraph separators, BOM),
+    keys plain only when YAML 1.1 cannot read them as anything but a string, floats always with a C(.)."
+  - "Reading an existing YAML file (O(merge), the diff, RV(changed_keys)) needs no PyYAML when the file is in exactly
+    the layout this module writes; any other YAML needs PyYAML on the target, and the module fails with a clear
+    message without it."
+  - "INI: written for C(configparser.RawConfigParser) (no interpolation). Option names are compared case-insensitively,
+    as configparser does. A value with a newline, carriage return or NUL, or with leading or trailing whitespace
+    (which configparser strips) is refused with a message naming the key."
+  - "env: names must be letters, digits and C(_), not starting with a digit. A value with NUL, a newline or another
+    control character except TAB is refused (systemd before v248 drops such values). Everything else, including quotes,
+    C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
+  - When the file is created, or its content changes, the old file first gets the requested owner and mode, so the new
+    content is never readable with a wider mode than the one asked for.
+seealso:
+  - module: integrations.jira.jira_integration_config_info
+  - module: integrations.jira.jira_credentials_info
+'''
+
+EXAMPLES = r'''
+- name: Write /etc/myapp/jira.yml for the service account
+  integrations.jira.jira_integration_config:
+    path: /etc/myapp/jira.yml
+    url: https://your-site.atlassian.net
+    username: integration@example.com
+    api_token: "{{ vault_jira_api_token }}"
+    owner: myapp
+    group: myapp
+    mode: '0600'
+
+- name: Environment file for a systemd unit (EnvironmentFile=/etc/myapp/jira.env)
+  integrations.jira.jira_integration_config:
+    path: /etc/myapp/jira.env
+    format: env
+    url: https://jira.example.com/jira
+    username: svc-myapp
+    api_token: "{{ vault_jira_api_token }}"
+    settings:
+      JIRA_TIMEOUT: 30
+
+- name: Update only the [jira] section of an existing ini file, keeping everything else
+  integrations.jira.jira_integration_config:
+    path: /etc/myapp/app.ini
+    format: ini
+    section: jira
+    merge: true
+    backup: true
+    url: https://your-site.atlassian.net
+    username: integration@example.com
+    api_token: "{{ vault_jira_api_token }}"
+    validate: /usr/bin/myapp --check-config %s
+
+- name: Remove the Jira keys from a shared JSON config
+  integrations.jira.jira_integration_config:
+    path: /etc/myapp/config.json
+    format: json
+    root_key: jira
+    merge: true
+    state: absent
+'''
+
+RETURN = r'''
+path:
+  description: The file.
+  returned: always
+  type: str
+format:
+  description: The file's format.
+  returned: always
+  type: str
+  sample: yaml
+changed_keys:
+  description:
+    - Which managed keys changed (or would change in check mode), by logical name (V(url), V(username),
+      V(api_token), and the keys of O(settings)). A token rotation gives V([api_token]).
+    - With O(state=absent), the managed keys that were removed.
+  returned: always
+  type: list
+  elements: str
+  sample: [api_token]
+token_fingerprint:
+  description:
+    - C(sha256:) and the first 16 hex digits of the SHA-256 of the new token. Not the token.
+    - V(null) with O(state=absent).
+  returned: always
+  type: str
+  sample: sha256:1a2b3c4d5e6f7a8b
+backup_file:
+  description: The backup of the previous file.
+  returned: when O(backup=true) and a backup was made
+  type: str
+  sample: /etc/myapp/jira.yml.2026-12-01@07:30:00~
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
+    JiraError,
+    normalize_url,
+    token_fingerprint,
+)
+from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
+from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
+    SafeFileError,
+    ensure_parent,
+    remove_file,
+    write_file,
+)
+
+
+def argument_spec():
+    return dict(
+        path=dict(type='path', required=True),
+        format=dict(type='str', default='yaml', choices=list(cf.FORMATS)),
+        url=dict(type='str'),
+        allow_insecure_http=dict(type='bool', default=False),
+        username=dict(type='str'),
+        api_token=dict(type='str', no_log=True, aliases=['password']),
+        keys=dict(type='dict', no_log=False, options=dict(
+            url=dict(type='str'),
+            username=dict(type='str'),
+            api_token=dict(type='str', no_log=False),
+        )),
+        section=dict(type='str', default=cf.DEFAULT_SECTION),
+        root_key=dict(type='str', no_log=False),
+        settings=dict(type='dict', default={}),
+        merge=dict(type='bool', default=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        backup=dict(type='bool', default=False),
+        create_parent=dict(type='bool', default=False),
+        parent_mode=dict(type='str', default='0700'),
+        validate=dict(type='str'),
+    )
+
+
+def key_names(fmt, keys):
+    """Logical name -> key in the file."""
+    names = dict(cf.DEFAULT_KEYS[fmt])
+    for logical, name in (keys or {}).items():
+        if name is not None:
+            names[logical] = name
+    return names
+
+
+def plan_items(fmt, names, values, settings):
+    """The (logical, file key, value) triples to write, checked against what the format can hold."""
+    items = [(logical, names[logical], values[logical]) for logical in cf.MANAGED if values.get(logical) is not None]
+    for key, value in settings.items():
+        items.append((key, key, value))
+    seen = {}
+    for logical, key, value in items:
+        cf.check_key(fmt, key, 'key for %s' % logical if logical in cf.MANAGED else 'setting')
+        folded = key.lower() if fmt == 'ini' else key
+        if folded in seen:
+            raise cf.FormatError('The key %s is used twice (by %s and by %s)%s; a file holds it once.' % (
+                key, seen[folded], logical, ', configparser ignores case' if fmt == 'ini' else ''))
+        seen[folded] = logical
+        cf.check_value(fmt, logical if logical in cf.MANAGED else key, value)
+    return items
+
+
+def compare(fmt, old_values, items):
+    """Logical names of the items whose value differs from what the file holds."""
+    changed = []
+    for logical, key, value in items:
+        old = cf.lookup(fmt, old_values, key)
+        if fmt in ('ini', 'env'):
+            differs = old != cf.scalar_text(value)
+        else:
+            differs = old_values is None or key not in old_values or cf.canonical(old) != cf.canonical(value)
+        if differs:
+            changed.append(logical)
+    return changed
+
+
+def masked(fmt, text, token_key, marker, section, root_key):
+    """``text`` with the token's value replaced by ``marker`` (for the diff)."""
+    if text is None:
+        return ''
+    return cf.render(fmt, [(token_key, marker)], old_text=text, only_existing=True, section=section, root_key=root_key)
+
+
+def run(module):
+    p = module.params
+    fmt = p['format']
+    path = p['path']
+    state = p['state']
+    token = p['api_token']
+    if p['mode'] is None:
+        # add_file_common_args has no default; the file holds a token (as community.crypto does).
+        p['mode'] = '0600'
+
+    if token and token in path:
+        module.fail_json(msg='The path must not contain the API token.')
+
+    names = key_names(fmt, p['keys'])
+    section = p['section']
+    root_key = p['root_key']
+    result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
+
+    try:
+        if fmt == 'ini':
+            cf.check_ini_section(section)
+        if root_key is not None and fmt not in ('yaml', 'json'):
+            raise cf.FormatError('root_key is only used with format yaml or json.')
+        values = {}
+        if state == 'present':
+            try:
+                values['url'] = normalize_url(p['url'], allow_insecure_http=p['allow_insecure_http'], option='url')
+            except JiraError as e:
+                module.fail_json(msg=e.msg, **result)
+            values['username'] = p['username']
+            values['api_token'] = token
+            items = plan_items(fmt, names, values, p['settings'])
+        else:
+            items = [(logical, names[logical], None) for logical in cf.MANAGED]
+            items += [(key, key, None) for key in p['settings']]
+            for _logical, key, _value in items:
+                cf.check_key(fmt, key)
+    except cf.FormatError as e:
+        module.fail_json(msg=e.msg, **result)
+
+    b_path = to_bytes(path, errors='surrogate_or_strict')
+    if os.path.islink(b_path):
+        module.fail_json(msg='%s is a symbolic link; give the path of the real file (this module does not write '
+                             'a secret through a link).' % path, **result)
+    if os.path.isdir(b_path):
+        module.fail_json(msg='%s is a directory; path must be the config file.' % path, **result)
+    exists = os.path.exists(b_path)
+    if exists and not os.path.isfile(b_path):
+        module.fail_json(msg='%s exists but is not a regular file.' % path, **result)
+
+    old_text = None
+    if exists:
+        try:
+            with open(b_path, 'rb') as f:
+                old_bytes = f.read()
+        except (IOError, OSError) as e:
+            module.fail_json(msg='Could not read %s: %s.' % (path, e.strerror or e), **result)
+        try:
+            old_text = old_bytes.decode('utf-8')
+        except UnicodeDecodeError:
+            old_text = None
+            if p['merge'] or state == 'absent':
+                module.fail_json(msg='%s is not UTF-8 text; cannot merge into it.' % path, **result)
+
+    old_values = None
+    old_token = None
+    unreadable = False
+    try:
+        if old_text is not None:
+            try:
+                old_values = cf.read_values(fmt, old_text, section, root_key)
+            except cf.FormatError:
+                if p['merge']:
+                    raise
+                # The file is rewritten whole, so its old content does not matter, but it is not shown
+                # either: it may hold a token this module cannot find.
+                unreadable = True
+            old_token = cf.lookup(fmt, old_values, names['api_token'])
+            if isinstance(old_token, str) and old_token:
+                # Scrub the old token from everything this module returns, like the new one.
+                module.no_log_values.add(old_token)
+            elif old_token is not None and not isinstance(old_token, str):
+                old_token = cf.scalar_text(old_token)
+
+        new_text = None
+        if state == 'present':
+            file_items = [(key, value) for _logical, key, value in items]
+            new_text = cf.render(fmt, file_items, old_text=old_text, merge=p['merge'] and exists,
+                                 section=section, root_key=root_key)
+            changed_keys = compare(fmt, old_values, items)
+            if p['merge'] and fmt in ('yaml', 'json') and exists and not changed_keys:
+                new_text = old_text  # same data: leave the file (and its comments) alone
+            result['token_fingerprint'] = token_fingerprint(token)
+        elif p['merge'] and exists:
+            remove = [key for _logical, key, _value in items]
+            changed_keys = [logical for logical, key, _v in items if cf.lookup(fmt, old_values, key) is not None
+                            or (old_values is not None and key in old_values)]
+            new_text = cf.render(fmt, [], old_text=old_text, merge=True, remove=remove,
+                                 section=section, root_key=root_key) if changed_keys else old_text
+        else:
+            changed_keys = [logical for logical, key, _v in items
+                            if old_values is not None and cf.lookup(fmt, old_values, key) is not None]
+    except cf.FormatError as e:
+        module.fail_json(msg='%s: %s' % (path, e.msg), **result)
+
+    content_changed = (new_text is not None and (not exists or old_text != new_text)) or \
+                      (new_text is None and exists)
+    if exists and old_text is None and new_text is not None:
+        content_changed = True
+    result['changed_keys'] = changed_keys if content_changed else []
+
+    if module._diff:
+        token_key = names['api_token']
+        before_marker = cf.token_marker(token_key, token_fingerprint(old_token)) if old_token else None
+        after_marker = cf.token_marker(token_key, token_fingerprint(token)) if token else None
+        before = old_text or ''
+        if exists and old_text is None:
+            before = '(content not shown: not UTF-8 text)\n'
+        elif unreadable:
+            before = '(content not shown: the file is not valid %s)\n' % fmt
+        elif before_marker:
+            before = masked(fmt, old_text, token_key, before_marker, section, root_key)
+        after = new_text or ''
+        if new_text is not None and after_marker:
+            after = masked(fmt, new_text, token_key, after_marker, section, root_key)
+        result['diff'] = dict(before=before if exists else '', after=after,
+                              before_header='%s (content)' % path, after_header='%s (content)' % path)
+
+    file_args = module.load_file_common_arguments(p, path=path)
+    if new_text is None:
+        if exists:
+            result['changed'] = True
+            if not module.check_mode:
+                try:
+                    backup_file = remove_file(path, backup=p['backup'])
+                except SafeFileError as e:
+                    module.fail_json(msg=e.msg, **result)
+                if backup_file:
+                    result['backup_file'] = backup_file
+        return result
+
+    parent = os.path.dirname(path) or '.'
+    if not os.path.isdir(parent):
+        if not p['create_parent']:
+            module.fail_json(msg='The parent directory %s does not exist; create it first or set create_parent=true.'
+                                 % parent, **result)
+        try:
+            parent_mode = int(p['parent_mode'], 8)
+        except ValueError:
+            module.fail_json(msg='parent_mode must be an octal string such as 0700.', **result)
+        if not module.check_mode:
+            try:
+                ensure_parent(parent, parent_mode)
+            except SafeFileError as e:
+                module.fail_json(msg=e.msg, **result)
+
+    if content_changed:
+        result['changed'] = True
+        if not module.check_mode:
+            try:
+                backup_file = write_file(module, path, to_bytes(new_text, errors='strict'), file_args,
+                                         validate=p['validate'], backup=p['backup'] and exists)
+            except SafeFileError as e:
+                module.fail_json(msg=e.msg, **result)
+            if backup_file:
+                result['backup_file'] = backup_file
+    if not module.check_file_absent_if_check_mode(path):
+        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        add_file_common_args=True,
+        supports_check_mode=True,
+        required_if=[('state', 'present', ('url', 'username', 'api_token'))],
+    )
+    module.exit_json(**run(module))
+
+
+if __name__ == '__main__':
+    main()
