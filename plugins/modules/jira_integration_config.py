@@ -67,7 +67,7 @@ options:
       - Root URL of the Jira site, for example V(https://your-site.atlassian.net). It is normalised and checked
         with the same rules as M(integrations.jira.jira_credentials_info) (lower-case host, no trailing slash; no
         user, password, query or REST path).
-      - Required when O(state=present). Unlike the API modules, no environment variable is read: the value comes
+      - Required when O(state=present). Unlike the API modules, no environment variable is read; the value comes
         from the task.
     type: str
   allow_insecure_http:

@@ -121,7 +121,7 @@ group:
   type: str
 problems:
   description:
-    - What is wrong, as short strings C(CODE) or C(CODE: detail). The codes are stable; match on the part before C(:).
+    - "What is wrong, as short strings C(CODE) or C(CODE: detail). The codes are stable; match on the part before C(:)."
     - V(not_found) the file does not exist.
     - V(not_a_file) the path is a directory or another non-regular file.
     - V(symlink) the path is a symbolic link (the writer refuses to write through it).
@@ -134,8 +134,8 @@ problems:
     - V(not_a_string) a managed field is not a string (for example a number in YAML); the detail is its logical name.
     - V(token_whitespace) the token starts or ends with whitespace (a copy and paste accident).
     - V(invalid_url) the URL fails the collection's URL rules. V(insecure_url) the URL uses C(http://).
-    - V(mode_too_wide) the file can be read or written by group or others, for example
-      C(mode_too_wide: 0644 is readable by group/others (want 0600)).
+    - "V(mode_too_wide) the file can be read or written by group or others, for example
+      C(mode_too_wide: 0644 is readable by group/others (want 0600))."
   returned: always
   type: list
   elements: str
