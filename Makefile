@@ -3,12 +3,13 @@
 #   make test    - create .venv from requirements-dev.txt and run every test layer
 #   make gates   - ecosystem gates (ansible-lint, galaxy-importer, docs, install paths, EE, molecule)
 #   make matrix  - unit, module and playbook tests on every supported ansible-core
+#   make bench   - benchmarks (writes docs/performance.md); not part of make test
 SHELL := /bin/bash
 PYTHON ?= $(shell scripts/find-python 3.12 3.13 2>/dev/null || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv test unit demo gates matrix clean
+.PHONY: venv test unit demo gates matrix bench clean
 
 venv: $(STAMP)
 
@@ -34,3 +35,6 @@ matrix: venv
 
 clean:
 	rm -rf build collections .pytest_cache .hypothesis
+
+bench: venv
+	benchmarks/run
