@@ -18,7 +18,8 @@ description:
     step of the service-account setup guide (C(docs/jira-setup.md)).
   - Needs administrator credentials (Cloud, site administration; Data Center, Jira Administrators
     global permission). Without them the module fails with RV(failure_reason=forbidden).
-  - Group names are compared case-insensitively, as Jira does.
+  - On Data Center group names are compared case-insensitively, as Jira does. On Jira Cloud give the exact
+    name; a name that differs from an existing group's only in case fails with Jira's "already exists" error.
 extends_documentation_fragment:
   - integrations.jira.connection
   - integrations.jira.attributes
@@ -113,7 +114,11 @@ def ensure(module, client):
             what = 'Creating group %s' % name
             resp = client.request('POST', '/group', json_body={'name': name}, what=what, ok=(200, 201))
             if resp.status == 400:
-                raise AdminError('%s failed (HTTP 400).%s' % (what, jira_says(resp)))
+                hint = ''
+                if 'already exists' in jira_says(resp):
+                    # Cloud's group lookup matches the exact name; Jira refuses names that differ only in case.
+                    hint = ' A group whose name differs only in upper/lower case exists: give its exact name.'
+                raise AdminError('%s failed (HTTP 400).%s%s' % (what, jira_says(resp), hint))
             data = resp.json() or {}
             group = {'name': data.get('name', name), 'group_id': data.get('groupId')}
     elif state == 'absent' and group is not None:
