@@ -73,8 +73,8 @@ def check_key(fmt, key, what='key'):
     """Raise FormatError when ``key`` cannot be a key name in ``fmt``."""
     if not isinstance(key, str):
         raise FormatError('The %s %r must be a string.' % (what, key))
-    if key == '':
-        raise FormatError('A %s name must not be empty.' % what)
+    if key == '' and fmt in ('ini', 'env'):
+        raise FormatError('A %s name must not be empty in an %s file.' % (what, fmt))
     if _SURROGATE_RE.search(key):
         raise FormatError('The %s name %r is not valid Unicode text.' % (what, key))
     if fmt == 'env':
