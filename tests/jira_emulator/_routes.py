@@ -382,6 +382,15 @@ def _rest(req):
         return html_response(403, html_page("Forbidden (403)", "Encountered a &quot;403 - Forbidden&quot; error while loading this page."))
     resource = match.group(2) or "/"
     req.auth = emu.authenticate(req.headers, req.gateway)
+    if req.method == "GET" and req.body and emu.reject_get_body and req.auth.state == "ok":
+        # facts §9 (jira-agile-metrics#61): a GET with a body fails on Cloud as AUTHENTICATED_FAILED.
+        req.auth.state, req.auth.reason = "failed", "get_body"
+    ctype = (req.headers.get("Content-Type") or "").lower()
+    if (req.method in ("POST", "PUT", "DELETE", "PATCH")
+            and ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"))
+            and (req.headers.get("X-Atlassian-Token") or "").lower() != "no-check"):
+        # facts §9: form-encoded writes without X-Atlassian-Token: no-check hit the XSRF check.
+        return text_response(403, "XSRF check failed")
     found = None
     allowed = []
     for methods, pattern, handler, anon_modes, scope in _compiled():

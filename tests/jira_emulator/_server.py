@@ -49,7 +49,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
-    request_queue_size = 128
+    request_queue_size = 512   # benchmarks open many connections at once
 
     def handle_error(self, request, client_address):
         # Clients that hang up, reject the certificate or get a "reset" fault are normal here.
@@ -59,7 +59,8 @@ class _Server(ThreadingHTTPServer):
 class JiraEmulator(object):
     def __init__(self, mode=CLOUD, tls=False, cert="valid", accounts=None, projects=None, captcha_after=3,
                  cloud_id=None, context_path="", port=0, host="127.0.0.1", version=None,
-                 deployment_type=None, basic_auth=True, groups=None, server_title="Jira"):
+                 deployment_type=None, basic_auth=True, groups=None, server_title="Jira", max_log=100000,
+                 reject_get_body=None):
         if mode not in (CLOUD, DATACENTER):
             raise ValueError("mode must be 'cloud' or 'datacenter'")
         if cert not in ("valid", "wrong_host", "expired"):
@@ -80,6 +81,9 @@ class JiraEmulator(object):
         # Jira DC 11 ships with basic auth off (facts §6); basic_auth=False emulates that.
         self.basic_auth = basic_auth
         self.server_title = server_title
+        self.max_log = max_log      # request log keeps the newest entries (counters are exact)
+        # facts §9: Cloud fails GETs that carry a body (seen as AUTHENTICATED_FAILED). Default on for Cloud.
+        self.reject_get_body = (mode == CLOUD) if reject_get_body is None else bool(reject_get_body)
         self.lock = threading.RLock()
         self.accounts = {}
         self.projects = {}
@@ -284,6 +288,8 @@ class JiraEmulator(object):
             key = "%s %s" % (method, path)
             self._counts[key] = self._counts.get(key, 0) + 1
             self.requests.append({"method": method, "path": path, "query": query, "headers": headers, "body": body})
+            if self.max_log and len(self.requests) > self.max_log:
+                del self.requests[:len(self.requests) - self.max_log]
 
     # ---------------------------------------------------------------- auth
     def authenticate(self, headers, gateway):

@@ -625,3 +625,29 @@ def test_cli_subprocess(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
+
+
+def test_cloud_get_with_body_fails_auth(jira_emulator, jira_emulator_factory):
+    emu = jira_emulator
+    auth = (emu.service_username, emu.service_token)
+    r = requests.get(_api(emu) + "/myself", auth=auth, data=b'{"x": 1}')
+    assert r.status_code == 401 and r.headers["X-Seraph-LoginReason"] == "AUTHENTICATED_FAILED"
+    relaxed = jira_emulator_factory(reject_get_body=False)
+    assert requests.get(_api(relaxed) + "/myself", auth=(relaxed.service_username, relaxed.service_token),
+                        data=b'{"x": 1}').status_code == 200
+
+
+def test_form_encoded_write_needs_no_check_header(jira_emulator):
+    emu = jira_emulator
+    admin = (emu.admin_username, emu.admin_token)
+    r = requests.post(_api(emu) + "/group", data={"name": "g"}, auth=admin)
+    assert r.status_code == 403 and r.text == "XSRF check failed"
+    r = requests.post(_api(emu) + "/group", json={"name": "g"}, auth=admin)
+    assert r.status_code == 201
+
+
+def test_request_log_is_capped_but_counts_are_exact(jira_emulator_factory):
+    emu = jira_emulator_factory(max_log=3)
+    for _ in range(5):
+        requests.get(_api(emu) + "/serverInfo")
+    assert len(emu.requests) == 3 and emu.count("/rest/api/3/serverInfo") == 5
