@@ -114,6 +114,17 @@ def make_backup(path):
     return name
 
 
+def wanted_mode(mode):
+    """The permission bits of an octal mode option (int or string); 0600 for symbolic modes,
+    the safe guess for a file with a secret."""
+    if isinstance(mode, int):
+        return mode & 0o7777
+    try:
+        return int(str(mode), 8) & 0o7777
+    except (TypeError, ValueError):
+        return 0o600
+
+
 def write_file(module, path, data, file_args, validate=None, backup=False):
     """Replace ``path`` with ``data`` (bytes) safely; returns the backup's path or None.
 
@@ -139,9 +150,14 @@ def write_file(module, path, data, file_args, validate=None, backup=False):
         if backup and os.path.exists(path):
             backup_file = make_backup(path)
         if os.path.exists(path):
-            # Give the old file the wanted owner and mode first: atomic_move copies them onto the
-            # new file, and the new content must never carry a wider mode than the one asked for.
-            module.set_fs_attributes_if_different(file_args, False)
+            # atomic_move copies the old file's mode onto the new one before the rename. Narrow
+            # the old file to what both allow, so the new content is never readable more widely
+            # than the old one was or than asked for. (keep_dest_attrs=False would avoid this
+            # but needs ansible-core 2.17.)
+            old_mode = stat.S_IMODE(os.stat(path).st_mode)
+            narrowed = old_mode & wanted_mode(file_args.get('mode'))
+            if narrowed != old_mode:
+                os.chmod(path, narrowed)
         with _umask(0o077):
             module.atomic_move(tmp, path, unsafe_writes=module.params.get('unsafe_writes', False))
     except SafeFileError:

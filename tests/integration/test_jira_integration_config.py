@@ -1,0 +1,554 @@
+"""jira_integration_config through real Ansible (ansible-playbook, local connection).
+
+Every format goes through create, unchanged re-run, change of one field, token rotation (with
+backup and diff), check mode, validate ok/failing, attribute-only changes, merge into an existing
+file with foreign keys and comments, and state=absent. Files are read back with each format's
+ordinary reader (PyYAML, json, configparser, sh). Every run is at -vvvv with --diff and must not
+contain any of the tokens involved; file names must not either. Faults (read-only directory,
+full disk, permission denied, missing parent, directory or symlink at path) must give a clear
+error, leave the old file byte for byte intact and leave no temp file.
+
+Target Pythons: JIRA_TEST_TARGET_PYTHONS (comma list, e.g. "3.6,3.9") selects the interpreters of
+the old-Python tests (default: every version from 3.6 on that scripts/find-python finds); those
+older than what the running ansible-core supports on targets are skipped, saying so.
+"""
+
+import configparser
+import json
+import os
+import re
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+import pytest
+import yaml
+
+from support.ansible import FQCN_PREFIX, _scratch_dir, assert_no_secret, run_playbook, to_unsafe_yaml
+from support.collection import REPO_ROOT
+
+MODULE = FQCN_PREFIX + 'jira_integration_config'
+FORMATS = ['yaml', 'json', 'ini', 'env']
+TEMP_PREFIX = '.jira-tmp-'
+URL = 'https://example.atlassian.net'
+USER = 'svc-ansible@example.com'
+ENV_KEYS = {'url': 'JIRA_URL', 'username': 'JIRA_USERNAME', 'api_token': 'JIRA_API_TOKEN'}
+
+
+def new_token(tag):
+    # Quotes, $, backticks, backslash, #;=: and non-ASCII: every format must keep them literally.
+    return 'Tk%s-%s $HOME `id` "q" \'s\' #;=:\\ \u00e9\u20ac' % (tag, secrets.token_hex(8))
+
+
+def fingerprint(token):
+    import hashlib
+    return 'sha256:' + hashlib.sha256(token.encode('utf-8')).hexdigest()[:16]
+
+
+def target_dir():
+    return tempfile.mkdtemp(prefix='cfg-', dir=_scratch_dir())
+
+
+def task(name, args, module=MODULE, **keywords):
+    parts = ['"name": %s' % json.dumps(name), '%s: %s' % (json.dumps(module), to_unsafe_yaml(args))]
+    parts += ['%s: %s' % (json.dumps(k), json.dumps(v)) for k, v in keywords.items()]
+    return '{' + ', '.join(parts) + '}'
+
+
+def play(tasks, tokens, inventory=None, check_files_in=(), **kw):
+    """Run the tasks in one playbook at -vvvv with --diff; check that no token leaked."""
+    workdir = tempfile.mkdtemp(prefix='cfg-run-', dir=_scratch_dir())
+    path = os.path.join(workdir, 'play.yml')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('- hosts: all\n  gather_facts: false\n  tasks:\n')
+        for t in tasks:
+            f.write('    - %s\n' % t)
+    result = run_playbook(path, inventory=inventory, verbosity=4, diff=True, workdir=workdir, **kw)
+    for token in tokens:
+        assert_no_secret(result, token)
+        for directory in check_files_in:
+            for root, dirs, files in os.walk(directory):
+                for name in dirs + files:
+                    assert token not in name
+    return result
+
+
+def out(result, name):
+    found = result.task_results(task=name)
+    assert found, 'task %r did not run: %r' % (name, result)
+    return found[-1]['result']
+
+
+def read_config(fmt, path, section='jira', root_key=None):
+    """What the format's ordinary reader gets from the file, as {key: value}."""
+    if fmt == 'yaml':
+        with open(path, encoding='utf-8') as f:
+            data = yaml.safe_load(f)
+        return data[root_key] if root_key else data
+    if fmt == 'json':
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+        return data[root_key] if root_key else data
+    if fmt == 'ini':
+        parser = configparser.RawConfigParser()
+        with open(path, encoding='utf-8') as f:
+            parser.read_file(f)
+        return dict(parser.items(section))
+    names = sorted(set(re.findall(r'^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=', open(path, encoding='utf-8').read(), re.M)))
+    script = '. "$1"; printf "%s\\0" ' + ' '.join('"${%s}"' % n for n in names)
+    done = subprocess.run(['/bin/sh', '-c', script, 'sh', path], stdout=subprocess.PIPE, check=True)
+    return dict(zip(names, done.stdout.decode('utf-8').split('\0')[:-1]))
+
+
+def keys_of(fmt):
+    return ENV_KEYS if fmt == 'env' else {'url': 'url', 'username': 'username', 'api_token': 'api_token'}
+
+
+def base_args(fmt, path, token, **extra):
+    settings = {'timeout': 30, 'verify': True} if fmt != 'env' else {'JIRA_TIMEOUT': 30}
+    args = dict(path=path, format=fmt, url=URL + '/', username=USER, api_token=token, settings=settings)
+    args.update(extra)
+    return args
+
+
+def temp_files(directory):
+    return [n for n in os.listdir(directory) if n.startswith(TEMP_PREFIX)]
+
+
+def checksum(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+# --- the whole life of a file, per format --------------------------------------------------------
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_lifecycle_create_rerun_check_rotate_change_validate(fmt):
+    d = target_dir()
+    path = os.path.join(d, 'jira.' + fmt)
+    t1, t2, t3 = new_token('1'), new_token('2'), new_token('3')
+    k = keys_of(fmt)
+    py = sys.executable
+    ok_validate = '%s -c "import sys; assert open(sys.argv[1], \'rb\').read()" %%s' % py
+    tasks = [
+        task('create', base_args(fmt, path, t1)),
+        task('rerun', base_args(fmt, path, t1)),
+        task('check rotate', base_args(fmt, path, t2), check_mode=True),
+        task('rotate', base_args(fmt, path, t2, backup=True)),
+        task('change username', base_args(fmt, path, t2, username='other@example.com')),
+        task('validate ok', base_args(fmt, path, t2, username='other@example.com', url='https://other.atlassian.net',
+                                      validate=ok_validate)),
+        task('validate failing', base_args(fmt, path, t3, username='other@example.com', url='https://other.atlassian.net',
+                                           validate='/bin/false %s'), ignore_errors=True),
+        task('mode only', base_args(fmt, path, t2, username='other@example.com', url='https://other.atlassian.net',
+                                    mode='0640')),
+        task('mode back to default', base_args(fmt, path, t2, username='other@example.com',
+                                               url='https://other.atlassian.net')),
+        task('no diff requested', base_args(fmt, path, t2, username='other@example.com',
+                                            url='https://other.atlassian.net'), diff=False),
+    ]
+    r = play(tasks, [t1, t2, t3], check_files_in=[d])
+    assert r.rc == 0, r
+
+    created = out(r, 'create')
+    assert created['changed'] is True and created['token_fingerprint'] == fingerprint(t1)
+    assert created['changed_keys'] == ['url', 'username', 'api_token'] + (
+        ['JIRA_TIMEOUT'] if fmt == 'env' else ['timeout', 'verify'])
+    assert created['diff']['before'] == '' and fingerprint(t1) in created['diff']['after']
+
+    rerun = out(r, 'rerun')
+    assert rerun['changed'] is False and rerun['changed_keys'] == []
+
+    check = out(r, 'check rotate')
+    assert check['changed'] is True and check['changed_keys'] == ['api_token']
+
+    rotate = out(r, 'rotate')
+    assert rotate['changed'] is True and rotate['changed_keys'] == ['api_token']
+    assert rotate['token_fingerprint'] == fingerprint(t2)
+    before, after = rotate['diff']['before'], rotate['diff']['after']
+    assert '<%s %s>' % (k['api_token'], fingerprint(t1)) in before
+    assert '<%s %s>' % (k['api_token'], fingerprint(t2)) in after
+    changed_lines = [line for line in before.splitlines() if line not in after.splitlines()]
+    assert len(changed_lines) == 1 and fingerprint(t1) in changed_lines[0]
+
+    backup = rotate['backup_file']
+    assert os.path.dirname(backup) == d and os.path.basename(backup).startswith('jira.%s.' % fmt)
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    assert read_config(fmt, backup)[k['api_token']] == t1  # the check-mode run wrote nothing
+
+    assert out(r, 'change username')['changed_keys'] == ['username']
+    assert out(r, 'validate ok')['changed_keys'] == ['url']
+
+    failed = out(r, 'validate failing')
+    assert failed['failed'] is True and 'validate' in failed['msg'] and path in failed['msg']
+
+    mode_only = out(r, 'mode only')
+    assert mode_only['changed'] is True and mode_only['changed_keys'] == []
+    assert out(r, 'mode back to default')['changed'] is True
+    no_diff = out(r, 'no diff requested')
+    assert no_diff['changed'] is False and 'diff' not in no_diff
+
+    final = read_config(fmt, path)
+    assert final[k['api_token']] == t2 and final[k['username']] == 'other@example.com'
+    assert final[k['url']] == 'https://other.atlassian.net'
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert temp_files(d) == []
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_check_mode_on_a_new_file_writes_nothing(fmt):
+    d = target_dir()
+    path = os.path.join(d, 'sub', 'jira.' + fmt)
+    t = new_token('c')
+    r = play([task('check', base_args(fmt, path, t, create_parent=True), check_mode=True)], [t])
+    assert r.rc == 0, r
+    o = out(r, 'check')
+    assert o['changed'] is True and o['changed_keys'][:3] == ['url', 'username', 'api_token']
+    assert os.listdir(d) == []
+
+
+# --- merge ---------------------------------------------------------------------------------------
+
+EXISTING = {
+    'yaml': u'# managed by hand\nlogging:\n  level: debug\nurl: https://old.example.com\nowner: "team"\n',
+    'json': u'{"logging": {"level": "debug"}, "url": "https://old.example.com", "owner": "team"}\n',
+    'ini': u'; app config\n[app]\nname = demo\n\n[jira]\n# keep this comment\nurl = https://old.example.com\nowner = team\n',
+    'env': u'# app env\nAPP_NAME="demo"\nJIRA_URL=https://old.example.com\n# trailing comment\n',
+}
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_merge_keeps_foreign_keys_and_comments_then_absent_removes_only_managed_keys(fmt):
+    d = target_dir()
+    path = os.path.join(d, 'app.' + fmt)
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(EXISTING[fmt])
+    os.chmod(path, 0o644)
+    t = new_token('m')
+    k = keys_of(fmt)
+    args = dict(path=path, format=fmt, url=URL, username=USER, api_token=t, merge=True)
+    r = play([task('merge', args), task('merge again', args)], [t], check_files_in=[d])
+    assert r.rc == 0, r
+    first = out(r, 'merge')
+    assert first['changed'] is True and first['changed_keys'] == ['url', 'username', 'api_token']
+    assert 'https://old.example.com' in first['diff']['before'] and fingerprint(t) in first['diff']['after']
+    assert out(r, 'merge again')['changed'] is False
+    values = read_config(fmt, path)
+    assert values[k['url']] == URL and values[k['api_token']] == t and values[k['username']] == USER
+    text = open(path, encoding='utf-8').read()
+    if fmt == 'env':
+        assert values['APP_NAME'] == 'demo' and '# app env\n' in text and '# trailing comment\n' in text
+    elif fmt == 'ini':
+        assert values['owner'] == 'team' and '# keep this comment\n' in text and '[app]\nname = demo\n' in text
+    else:
+        assert values['owner'] == 'team' and values['logging'] == {'level': 'debug'}
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # mode default applies to merged files too
+
+    absent = dict(path=path, format=fmt, merge=True, state='absent')
+    r = play([task('remove keys', absent), task('remove keys again', absent)], [t], check_files_in=[d])
+    assert r.rc == 0, r
+    assert out(r, 'remove keys')['changed_keys'] == ['url', 'username', 'api_token']
+    assert fingerprint(t) in out(r, 'remove keys')['diff']['before']
+    assert out(r, 'remove keys again')['changed'] is False
+    values = read_config(fmt, path)
+    assert not set(k.values()) & set(values)
+    assert (values.get('APP_NAME') if fmt == 'env' else values.get('owner')) in ('demo', 'team')
+    assert temp_files(d) == []
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_absent_removes_the_file_and_check_mode_keeps_it(fmt):
+    d = target_dir()
+    path = os.path.join(d, 'jira.' + fmt)
+    t = new_token('a')
+    r = play([task('create', base_args(fmt, path, t)),
+              task('absent in check mode', dict(path=path, format=fmt, state='absent'), check_mode=True),
+              task('absent with backup', dict(path=path, format=fmt, state='absent', backup=True)),
+              task('absent again', dict(path=path, format=fmt, state='absent'))], [t], check_files_in=[d])
+    assert r.rc == 0, r
+    assert out(r, 'absent in check mode')['changed'] is True
+    gone = out(r, 'absent with backup')
+    assert gone['changed'] is True and gone['changed_keys'][:3] == ['url', 'username', 'api_token']
+    assert fingerprint(t) in gone['diff']['before'] and gone['diff']['after'] == ''
+    assert out(r, 'absent again')['changed'] is False
+    assert not os.path.exists(path)
+    assert os.listdir(d) == [os.path.basename(gone['backup_file'])]
+    assert stat.S_IMODE(os.stat(gone['backup_file']).st_mode) == 0o600
+
+
+# --- what the module refuses ---------------------------------------------------------------------
+
+@pytest.mark.parametrize('fmt, args, words', [
+    ('env', {'api_token': 'line1\nline2'}, ['api_token', 'newline']),
+    ('ini', {'api_token': ' padded'}, ['api_token', 'whitespace']),
+    ('ini', {'settings': {'a=b': 'x'}}, ['a=b']),
+    ('env', {'settings': {'1BAD': 'x'}}, ['1BAD']),
+    ('env', {'settings': {'NESTED': {'a': 1}}}, ['NESTED', 'nested']),
+    ('json', {'settings': {'url': 'x'}}, ['url', 'twice']),
+    ('yaml', {'url': 'https://user:pw@example.atlassian.net'}, ['url', 'user name']),
+    ('yaml', {'url': 'http://jira.example.com'}, ['http', 'allow_insecure_http']),
+    ('ini', {'section': 'DEFAULT'}, ['DEFAULT']),
+])
+def test_refuses_what_the_format_cannot_hold_naming_the_key(fmt, args, words):
+    d = target_dir()
+    path = os.path.join(d, 'jira.' + fmt)
+    t = args.get('api_token') or new_token('r')
+    r = play([task('refuse', base_args(fmt, path, t, **args))], [t] if len(t) > 8 else [])
+    assert r.rc != 0
+    msg = out(r, 'refuse')['msg']
+    for w in words:
+        assert w.lower() in msg.lower(), msg
+    assert os.listdir(d) == []
+
+
+def test_http_url_is_accepted_with_allow_insecure_http():
+    d = target_dir()
+    path = os.path.join(d, 'jira.yaml')
+    t = new_token('h')
+    r = play([task('http', base_args('yaml', path, t, url='http://127.0.0.1:8080/jira/', allow_insecure_http=True))], [t])
+    assert r.rc == 0, r
+    assert read_config('yaml', path)['url'] == 'http://127.0.0.1:8080/jira'
+
+
+def test_yaml_root_key_and_ini_section_and_custom_keys():
+    d = target_dir()
+    t = new_token('k')
+    y, i = os.path.join(d, 'a.yaml'), os.path.join(d, 'a.ini')
+    keys = {'url': 'jira_url', 'username': 'jira_user', 'api_token': 'jira_secret'}
+    r = play([task('yaml', base_args('yaml', y, t, root_key='jira', keys=keys)),
+              task('ini', base_args('ini', i, t, section='jira integration', keys=keys))], [t])
+    assert r.rc == 0, r
+    assert read_config('yaml', y, root_key='jira')['jira_secret'] == t
+    assert read_config('ini', i, section='jira integration')['jira_secret'] == t
+    assert '<jira_secret %s>' % fingerprint(t) in out(r, 'yaml')['diff']['after']
+
+
+# --- faults --------------------------------------------------------------------------------------
+
+def write_old(fmt, path, token):
+    r = play([task('old', base_args(fmt, path, token))], [token])
+    assert r.rc == 0, r
+    return checksum(path), os.stat(path)
+
+
+def expect_clear_failure(r, path, words):
+    assert r.rc != 0, r
+    o = r.last()
+    assert o['failed'] is True
+    assert 'MODULE FAILURE' not in o['msg'] and 'Traceback' not in o['msg'], o
+    assert path in o['msg'], o['msg']
+    assert any(w.lower() in o['msg'].lower() for w in words), o['msg']
+    return o['msg']
+
+
+def _mount_tmpfs(size='256k'):
+    if os.geteuid() != 0:
+        pytest.skip('mounting a tmpfs needs root; tests run as uid %d' % os.geteuid())
+    where = tempfile.mkdtemp(prefix='cfg-mnt-', dir=_scratch_dir())
+    done = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % size, 'tmpfs', where],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if done.returncode != 0:
+        os.rmdir(where)
+        pytest.skip('cannot mount a tmpfs here: %s' % done.stderr.decode().strip())
+    return where
+
+
+@pytest.fixture
+def tmpfs():
+    where = _mount_tmpfs()
+    yield where
+    subprocess.run(['umount', '-l', where])
+    os.rmdir(where)
+
+
+def test_read_only_directory_keeps_the_old_file(tmpfs):
+    path = os.path.join(tmpfs, 'jira.yaml')
+    t1, t2 = new_token('o'), new_token('n')
+    old, _st = write_old('yaml', path, t1)
+    subprocess.run(['mount', '-o', 'remount,ro', tmpfs], check=True)
+    r = play([task('ro', base_args('yaml', path, t2))], [t1, t2])
+    expect_clear_failure(r, path, ['read-only'])
+    assert checksum(path) == old and temp_files(tmpfs) == []
+
+
+def test_full_disk_keeps_the_old_file(tmpfs):
+    path = os.path.join(tmpfs, 'jira.yaml')
+    t1 = new_token('o')
+    old, _st = write_old('yaml', path, t1)
+    with open(os.path.join(tmpfs, 'filler'), 'wb') as f:  # fill the tmpfs to the last page
+        try:
+            while True:
+                f.write(b'\0' * 4096)
+                f.flush()
+        except OSError:
+            pass
+    t2 = new_token('n')
+    r = play([task('full', base_args('yaml', path, t2, settings={'pad': 'x' * 9000}))], [t1, t2])
+    expect_clear_failure(r, path, ['no space'])
+    assert checksum(path) == old and temp_files(tmpfs) == []
+
+
+def _nobody_interpreter():
+    """A Python that runs the module as nobody (with pipelining the module arrives on stdin, so
+    nobody needs no access to the controller's temp files). Needs root and setpriv."""
+    if os.geteuid() != 0 or not shutil.which('setpriv'):
+        pytest.skip('running the module as nobody needs root and setpriv')
+    python = '/usr/bin/python3'
+    if not os.access(python, os.X_OK):
+        pytest.skip('no system /usr/bin/python3 that nobody can run')
+    wrapper = os.path.join(tempfile.mkdtemp(prefix='cfg-nobody-', dir='/tmp'), 'python-as-nobody')
+    with open(wrapper, 'w') as f:
+        f.write('#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp HOME=/tmp %s "$@"\n'
+                % python)
+    os.chmod(wrapper, 0o755)
+    os.chmod(os.path.dirname(wrapper), 0o755)
+    return wrapper
+
+
+def test_permission_denied_keeps_the_old_file():
+    wrapper = _nobody_interpreter()
+    d = target_dir()
+    os.chmod(d, 0o755)
+    path = os.path.join(d, 'jira.yaml')
+    t1, t2 = new_token('o'), new_token('n')
+    old, _st = write_old('yaml', path, t1)
+    os.chmod(path, 0o644)  # nobody may read it, not write the directory
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s ansible_pipelining=true\n' % wrapper
+    r = play([task('denied', base_args('yaml', path, t2, mode='0644'))], [t1, t2], inventory=inventory)
+    expect_clear_failure(r, path, ['permission denied'])
+    assert checksum(path) == old and temp_files(d) == []
+
+
+def test_failing_validate_leaves_old_file_and_no_temp_file():
+    d = target_dir()
+    path = os.path.join(d, 'jira.env')
+    t1, t2 = new_token('o'), new_token('n')
+    old, st = write_old('env', path, t1)
+    r = play([task('validate', base_args('env', path, t2, validate='/bin/sh -c "echo broken config >&2; exit 3" %s'))],
+             [t1, t2])
+    msg = expect_clear_failure(r, path, ['validate'])
+    assert 'rc=3' in msg and 'broken config' in msg
+    assert checksum(path) == old and os.stat(path).st_mtime == st.st_mtime and temp_files(d) == []
+
+
+def test_missing_parent_fails_unless_create_parent():
+    d = target_dir()
+    path = os.path.join(d, 'a', 'b', 'jira.yaml')
+    t = new_token('p')
+    r = play([task('missing', base_args('yaml', path, t))], [t])
+    expect_clear_failure(r, os.path.dirname(path), ['create_parent'])
+    r = play([task('create', base_args('yaml', path, t, create_parent=True))], [t])
+    assert r.rc == 0, r
+    for sub in (os.path.join(d, 'a'), os.path.join(d, 'a', 'b')):
+        assert stat.S_IMODE(os.stat(sub).st_mode) == 0o700
+    assert read_config('yaml', path)['api_token'] == t
+
+
+def test_directory_at_path_is_refused():
+    d = target_dir()
+    path = os.path.join(d, 'jira.yaml')
+    os.mkdir(path)
+    t = new_token('d')
+    r = play([task('dir', base_args('yaml', path, t))], [t])
+    expect_clear_failure(r, path, ['directory'])
+    assert os.listdir(path) == [] and temp_files(d) == []
+
+
+def test_symlink_at_path_is_refused_and_its_target_untouched():
+    d = target_dir()
+    real = os.path.join(d, 'real.yaml')
+    link = os.path.join(d, 'jira.yaml')
+    t1, t2 = new_token('o'), new_token('n')
+    old, _st = write_old('yaml', real, t1)
+    os.symlink(real, link)
+    r = play([task('link', base_args('yaml', link, t2))], [t1, t2])
+    expect_clear_failure(r, link, ['symbolic link'])
+    assert checksum(real) == old and os.path.islink(link) and temp_files(d) == []
+
+
+def test_wide_old_file_is_narrowed_before_the_new_content_arrives():
+    d = target_dir()
+    path = os.path.join(d, 'jira.json')
+    t1, t2 = new_token('o'), new_token('n')
+    write_old('json', path, t1)
+    os.chmod(path, 0o644)
+    r = play([task('rotate', base_args('json', path, t2))], [t1, t2])
+    assert r.rc == 0, r
+    assert out(r, 'rotate')['changed_keys'] == ['api_token']
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_yaml_merge_without_pyyaml_on_the_target_fails_clearly_and_own_files_still_work():
+    python = _python_without_yaml()
+    d = target_dir()
+    own, foreign = os.path.join(d, 'own.yaml'), os.path.join(d, 'foreign.yaml')
+    with open(foreign, 'w') as f:
+        f.write('# by hand\nother: 1\n')
+    t = new_token('y')
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % python
+    r = play([task('own', base_args('yaml', own, t)), task('own merge', base_args('yaml', own, t, merge=True)),
+              task('foreign merge', base_args('yaml', foreign, t, merge=True), ignore_errors=True)],
+             [t], inventory=inventory)
+    assert out(r, 'own')['changed'] is True
+    assert out(r, 'own merge')['changed'] is False
+    failed = out(r, 'foreign merge')
+    assert failed['failed'] is True and 'PyYAML' in failed['msg']
+    assert open(foreign).read() == '# by hand\nother: 1\n'
+
+
+# --- old target Pythons --------------------------------------------------------------------------
+
+def _ansible_min_target_python():
+    """The oldest target Python the running ansible-core manages (module_utils.basic._PY_MIN)."""
+    import ansible.module_utils.basic as basic
+    from ansible.release import __version__
+    return tuple(getattr(basic, '_PY_MIN', (3, 6))[:2]), __version__
+
+
+def _find_python(version):
+    done = subprocess.run([os.path.join(REPO_ROOT, 'scripts', 'find-python'), version], stdout=subprocess.PIPE)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def _python_without_yaml():
+    for v in ('3.9', '3.10', '3.12', '3.13'):
+        p = _find_python(v)
+        if p and subprocess.run([p, '-c', 'import yaml'], stderr=subprocess.DEVNULL).returncode != 0:
+            return p
+    pytest.skip('no target Python without PyYAML found by scripts/find-python (3.9-3.13)')
+
+
+TARGET_VERSIONS = [v.strip() for v in os.environ.get('JIRA_TEST_TARGET_PYTHONS', '').split(',') if v.strip()] or \
+    ['3.6', '3.7', '3.8', '3.9', '3.10', '3.11', '3.12', '3.13']
+
+
+@pytest.mark.parametrize('version', TARGET_VERSIONS)
+def test_runs_on_old_target_pythons(version):
+    minimum, core = _ansible_min_target_python()
+    if tuple(int(x) for x in version.split('.')) < minimum:
+        pytest.skip('ansible-core %s manages targets from Python %d.%d on; %s is exercised by the matrix cell with an '
+                    'older ansible-core (set JIRA_TEST_TARGET_PYTHONS)' % (core, minimum[0], minimum[1], version))
+    python = _find_python(version)
+    if not python:
+        pytest.skip('no Python %s on this machine (scripts/find-python %s found none)' % (version, version))
+    d = target_dir()
+    t1, t2 = new_token('o'), new_token('n')
+    inventory = 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % python
+    tasks = []
+    for fmt in FORMATS:
+        path = os.path.join(d, 'jira.' + fmt)
+        tasks += [task('%s create' % fmt, base_args(fmt, path, t1)),
+                  task('%s rotate' % fmt, base_args(fmt, path, t2, backup=True)),
+                  task('%s again' % fmt, base_args(fmt, path, t2)),
+                  task('%s info' % fmt, dict(path=path, format=fmt), module=FQCN_PREFIX + 'jira_integration_config_info')]
+    r = play(tasks, [t1, t2], inventory=inventory, check_files_in=[d])
+    assert r.rc == 0, r
+    for fmt in FORMATS:
+        assert out(r, '%s rotate' % fmt)['changed_keys'] == ['api_token']
+        assert out(r, '%s again' % fmt)['changed'] is False
+        info = out(r, '%s info' % fmt)
+        assert info['token_fingerprint'] == fingerprint(t2) and info['problems'] == []
+        assert read_config(fmt, os.path.join(d, 'jira.' + fmt))[keys_of(fmt)['api_token']] == t2
