@@ -174,8 +174,16 @@ notes:
   - "env: names must be letters, digits and C(_), not starting with a digit. A value with NUL, a newline or another
     control character except TAB is refused (systemd before v248 drops such values). Everything else, including quotes,
     C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
-  - When the file is created, or its content changes, the old file first gets the requested owner and mode, so the new
-    content is never readable with a wider mode than the one asked for.
+  - "Modes: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file is 0600 from
+    its first byte. When the content changes and the old file's mode is wider than O(mode), the old file is first
+    narrowed to the bits both allow, because the atomic move copies the old mode onto the new file; so the new token is
+    never readable more widely than asked for, not even for a moment."
+  - "Backups: C(PATH.YYYY-MM-DD@HH:MM:SS~) (a counter is added when that name exists), mode no wider than 0600 nor than
+    the old file, same owner when allowed. The name holds no part of the token; a O(path) that contains the token is
+    refused."
+  - "Idempotence: the new content is rendered and compared with the old file on the target, in the same single module
+    run. Without O(merge) the module owns the whole file, so a hand-edited layout is rewritten once."
+
 seealso:
   - module: integrations.jira.jira_integration_config_info
   - module: integrations.jira.jira_credentials_info

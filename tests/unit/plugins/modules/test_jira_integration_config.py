@@ -1,0 +1,48 @@
+"""Pure-logic tests of the config modules' helpers (no Ansible run; the integration tests do that)."""
+
+import pytest
+
+from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
+from ansible_collections.integrations.jira.plugins.modules import jira_integration_config as m
+from ansible_collections.integrations.jira.plugins.modules import jira_integration_config_info as info
+
+
+def test_key_names_default_per_format_and_overrides():
+    assert m.key_names('env', None)['api_token'] == 'JIRA_API_TOKEN'
+    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['api_token'] == 'secret'
+    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['url'] == 'url'
+
+
+def test_plan_items_refuses_duplicates_case_insensitively_for_ini():
+    names = m.key_names('ini', None)
+    values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items('ini', names, values, {'URL': 'y'})
+    assert 'URL' in e.value.msg and 'case' in e.value.msg
+    assert [i[0] for i in m.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
+
+
+def test_compare_tells_types_apart_in_yaml_and_text_in_env():
+    items = [('timeout', 'timeout', 30), ('verify', 'verify', True)]
+    assert m.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
+    assert m.compare('yaml', {'timeout': '30', 'verify': 1}, items) == ['timeout', 'verify']
+    assert m.compare('yaml', None, items) == ['timeout', 'verify']
+    assert m.compare('env', {'timeout': '30', 'verify': 'true'}, items) == []
+
+
+@pytest.mark.parametrize('mode, expected', [
+    (0o600, None), (0o400, None), (0o700, None),
+    (0o644, 'mode_too_wide: 0644 is readable by group/others (want 0600)'),
+    (0o640, 'mode_too_wide: 0640 is readable by group (want 0600)'),
+    (0o602, 'mode_too_wide: 0602 is writable by others (want 0600)'),
+    (0o610, 'mode_too_wide: 0610 is executable by group (want 0600)'),
+])
+def test_describe_mode(mode, expected):
+    assert info.describe_mode(mode) == expected
+
+
+def test_check_fields_codes():
+    assert info.check_fields({'url': 'https://x.atlassian.net', 'username': 'u', 'api_token': 't'}, False) == []
+    got = info.check_fields({'url': 'http://x.example.com', 'username': '', 'api_token': ' t'}, False)
+    assert [p.split(':')[0] for p in got] == ['empty_value', 'token_whitespace', 'insecure_url']
+    assert info.check_fields({}, False) == ['missing_key: url', 'missing_key: username', 'missing_key: api_token']
