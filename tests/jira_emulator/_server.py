@@ -402,6 +402,9 @@ class JiraEmulator(object):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY keep-alive clients wait ~40 ms
+    # for the delayed ACK on every request.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return "JiraEmulator"
@@ -502,17 +505,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
             for name, value in resp.headers.items():
                 self.send_header(name, str(value))
+            if method != "HEAD" and resp.stream is None and drip is None:
+                # One write for headers + body (one TLS record / TCP segment for small answers).
+                self._headers_buffer.append(b"\r\n" + resp.body)
+                self.flush_headers()
+                return
             self.end_headers()
             if method == "HEAD":
                 return
             if resp.stream is not None:
                 resp.stream(self.wfile.write)
-            elif drip is not None:
+            else:  # drip
                 for i in range(len(resp.body)):
                     self.wfile.write(resp.body[i:i + 1])
                     self.wfile.flush()
                     time.sleep(drip)
-            else:
-                self.wfile.write(resp.body)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             self.close_connection = True
