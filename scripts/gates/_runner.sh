@@ -28,10 +28,10 @@ YML
 # run_runner DIR LOG [extra ansible-runner args]: ansible-runner run, then check the status file.
 run_runner() {
   local dir=$1 logf=$2; shift 2
-  local rc=0
-  "$GATES_VENV/bin/ansible-runner" run "$dir" -p provision.yml "$@" > "$logf" 2>&1 || rc=$?
+  local rc=0 ident="provision-$$-$RANDOM"
+  "$GATES_VENV/bin/ansible-runner" run "$dir" -p provision.yml --ident "$ident" "$@" > "$logf" 2>&1 || rc=$?
   local status
-  status=$(cat "$dir"/artifacts/*/status 2>/dev/null | tail -1)
+  status=$(cat "$dir/artifacts/$ident/status" 2>/dev/null)
   if [ $rc -ne 0 ] || [ "$status" != successful ]; then
     cat "$logf" >&2; die "ansible-runner: rc=$rc status=${status:-none}"
   fi
