@@ -1,7 +1,7 @@
 """Run the Jira emulator as a process (demo, benchmarks, Molecule, manual use).
 
-    PYTHONPATH=tests python -m jira_emulator --mode cloud --port 0 --tls --config accounts.json \
-        --port-file FILE --ca-file FILE
+    PYTHONPATH=tests python -m jira_emulator --mode cloud --port 0 --tls --config accounts.json
+        --port-file FILE --ca-file FILE [--default-accounts]
 
 Prints one JSON line {"url", "gateway_url", "ca_path", "pid", ...} and serves until SIGTERM/SIGINT.
 """
@@ -33,14 +33,18 @@ def _load_config(path):
 def build(argv=None):
     parser = argparse.ArgumentParser(prog="python -m jira_emulator", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["cloud", "datacenter"])
+    parser.add_argument("--mode", choices=["cloud", "datacenter"], help="default: cloud")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--tls", action="store_true", default=None)
-    parser.add_argument("--cert", choices=["valid", "wrong_host", "expired"])
-    parser.add_argument("--context-path")
-    parser.add_argument("--cloud-id")
-    parser.add_argument("--captcha-after", type=int)
+    parser.add_argument("--port", type=int, default=0, help="0 = a free port (default)")
+    parser.add_argument("--tls", action="store_true", default=None, help="HTTPS with a run-time CA")
+    parser.add_argument("--cert", choices=["valid", "wrong_host", "expired"], help="server certificate (with --tls)")
+    parser.add_argument("--context-path", help="DC context path, e.g. /jira")
+    parser.add_argument("--cloud-id", help="Cloud id served by /_edge/tenant_info (default: random)")
+    parser.add_argument("--captcha-after", type=int, help="DC failed logins before CAPTCHA (0 = never; default 3)")
+    parser.add_argument("--deployment-type", help="serverInfo deploymentType (DC default Server)")
+    parser.add_argument("--jira-version", dest="version", help="serverInfo version")
+    parser.add_argument("--no-basic-auth", dest="basic_auth", action="store_false", default=None,
+                        help="DC: refuse basic auth (Jira 11 default), PATs only")
     parser.add_argument("--config", help="JSON (or YAML) file: mode, accounts, projects, captcha_after, ...")
     parser.add_argument("--default-accounts", action="store_true",
                         help="add the standard fixture accounts/project (random secrets, printed in the JSON line)")
@@ -50,7 +54,8 @@ def build(argv=None):
 
     config = _load_config(args.config) if args.config else {}
     options = {k: v for k, v in config.items() if k not in ("accounts", "projects")}
-    for name in ("mode", "tls", "cert", "context_path", "cloud_id", "captcha_after"):
+    for name in ("mode", "tls", "cert", "context_path", "cloud_id", "captcha_after", "deployment_type", "version",
+                 "basic_auth"):
         value = getattr(args, name)
         if value is not None:
             options[name] = value
