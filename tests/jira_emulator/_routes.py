@@ -486,7 +486,8 @@ def fault_response(req, kind, kw):
     if kind == "malformed_json":
         return Response(200, '{"accountId": "5b10a2844c20165700ede21g", "displayName": ', JSON, headers)
     if kind == "anonymous_200":
-        headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
+        # kw login_reason="AUTHENTICATION_DENIED" gives the old 200 + DENIED quirk (facts §2, go-jira#8).
+        headers["X-Seraph-LoginReason"] = kw.get("login_reason", "AUTHENTICATED_FAILED")
         return Response(200, json.dumps({"self": "%s/rest/api/%s/myself" % (emu.url, req.version)}), JSON, headers)
     if kind == "empty_200":
         return Response(200, b"", JSON, headers)

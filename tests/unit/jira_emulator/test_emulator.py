@@ -651,3 +651,11 @@ def test_request_log_is_capped_but_counts_are_exact(jira_emulator_factory):
     for _ in range(5):
         requests.get(_api(emu) + "/serverInfo")
     assert len(emu.requests) == 3 and emu.count("/rest/api/3/serverInfo") == 5
+
+
+def test_anonymous_200_with_authentication_denied(jira_emulator_dc):
+    emu = jira_emulator_dc
+    emu.add_fault("/rest/api/2/myself", "anonymous_200", login_reason="AUTHENTICATION_DENIED")
+    r = requests.get(_api(emu) + "/myself", auth=(emu.service_username, "wrong"))
+    assert r.status_code == 200 and r.headers["X-Seraph-LoginReason"] == "AUTHENTICATION_DENIED"
+    assert "name" not in r.json()
