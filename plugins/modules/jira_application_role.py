@@ -15,7 +15,7 @@ short_description: Report and manage which groups grant Jira product access (app
 version_added: 0.1.0
 description:
   - Reads a Jira application role (product access, for example V(jira-software) or V(jira-core)) and reports
-    the groups that grant it: the setup guide's "Group product access".
+    the groups that grant it, the setup guide's "Group product access".
   - "Data Center: adds O(groups) to the role's groups (or removes them with O(state=absent)) through
     C(PUT /rest/api/2/applicationrole/{key})."
   - "Jira Cloud: product access is managed in the Atlassian administration hub, not through Jira's REST API.
@@ -57,7 +57,7 @@ options:
         login name), and fail with RV(failure_reason=missing_application_role) and what to do when not.
     type: str
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 '''
 
 EXAMPLES = r'''

@@ -43,7 +43,7 @@ options:
     choices: [present, absent]
     default: present
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 '''
 
 EXAMPLES = r'''

@@ -50,7 +50,7 @@ options:
     type: bool
     default: false
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 '''
 
 EXAMPLES = r'''

@@ -15,7 +15,7 @@ short_description: Give groups a project role in Jira projects
 version_added: 0.1.0
 description:
   - Ensures that groups are (or are not) actors of a project role, for example V(Developers), in each of the
-    named projects: the setup guide's "read and write access to specific projects". What a role allows
+    named projects (the setup guide's "read and write access to specific projects"). What a role allows
     is set by each project's permission scheme.
   - Works with Jira Cloud (REST API 3) and Data Center (REST API 2), through
     C(/project/{key}/role/{id}).
@@ -56,7 +56,7 @@ options:
     choices: [present, absent]
     default: present
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 '''
 
 EXAMPLES = r'''

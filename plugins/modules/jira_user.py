@@ -71,7 +71,7 @@ notes:
   - The module does not update an existing user's email address, display name or password; it reports the
     user as found.
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 '''
 
 EXAMPLES = r'''
