@@ -48,7 +48,7 @@ def _write_vars(path, plain, vaulted):
 class Setup:
     """Runs jira_setup with the admin's (or someone's) credentials from a vaulted vars file."""
 
-    def __init__(self, tmp_path, emu, username=None, token=None):
+    def __init__(self, tmp_path, emu, username=None, token=None, **settings):
         self.tmp = tmp_path
         self.emu = emu
         self.username = username or emu.admin_username
@@ -56,14 +56,16 @@ class Setup:
         self.pw_file = str(tmp_path / 'vault-pass')
         with open(self.pw_file, 'w') as f:
             f.write(VAULT_PASSWORD)
-        self.vars_file = _write_vars(str(tmp_path / 'jira_setup_vars.yml'), {
+        plain = {
             'jira_service_account_admin_url': emu.url,
             'jira_service_account_admin_username': self.username,
-            'jira_service_account_admin_allow_insecure_http': True,
+            'jira_service_account_admin_allow_insecure_http': not emu.tls,
             'jira_service_account_email': SVC_EMAIL,
             'jira_service_account_name': SVC_NAME,
             'jira_service_account_projects': ['OPS'],
-        }, {
+        }
+        plain.update(settings)
+        self.vars_file = _write_vars(str(tmp_path / 'jira_setup_vars.yml'), plain, {
             'jira_service_account_admin_api_token': self.token,
             'jira_service_account_password': 'Initial-Password-1',
         })
@@ -101,7 +103,7 @@ def test_setup_from_nothing_rerun_and_removal(tmp_path, emu):
     assert _changed(check) >= 2          # the group and the user would be created
     assert state_snapshot(emu) == before and writes(emu) == []
 
-    first = setup.run(verbosity=2)
+    first = setup.run(verbosity=4)
     assert first.rc == 0, first
     assert _changed(first) >= 4
     user = find(emu, _login(emu))
@@ -154,6 +156,35 @@ def test_missing_admin_credentials_are_named(tmp_path, emu):
     assert r.rc != 0
     assert 'jira_service_account_admin_url' in r.stdout
     assert writes(emu) == [] and emu.total_requests() == 0
+
+
+def test_setup_over_https_with_a_private_ca(tmp_path, jira_emulator_factory):
+    emu = jira_emulator_factory(mode='cloud', tls=True)
+    setup = Setup(tmp_path, emu, jira_service_account_admin_ca_path=emu.ca_path)
+    r = setup.run()
+    assert r.rc == 0, r
+    assert find(emu, SVC_EMAIL) is not None
+    # Without the CA the first request fails TLS verification, and nothing is created.
+    emu.accounts.pop(SVC_EMAIL)
+    (tmp_path / 'untrusted').mkdir()
+    untrusted = Setup(tmp_path / 'untrusted', emu)
+    r = untrusted.run()
+    assert r.rc != 0
+    failed = [t['result'] for t in r.results if t['status'] == 'failed']
+    assert failed and failed[0]['failure_reason'] == 'tls_error'
+    assert find(emu, SVC_EMAIL) is None
+
+
+def test_setup_on_datacenter_with_an_admin_personal_access_token(tmp_path, jira_emulator_factory):
+    emu = jira_emulator_factory(mode='datacenter')
+    pat = emu.admin_account.pats[0]
+    setup = Setup(tmp_path, emu, token=pat, jira_service_account_admin_username='',
+                  jira_service_account_admin_auth_type='bearer')
+    r = setup.run()
+    assert r.rc == 0, r
+    assert GROUP in find(emu, SVC_NAME).groups
+    assert all(req['headers'].get('Authorization', 'Bearer ').startswith('Bearer ')
+               for req in emu.requests if req['path'] != '/rest/api/2/serverInfo')
 
 
 @pytest.mark.skipif(not os.path.exists(PROVISION), reason='playbooks/provision.yml (issue 4) is not in this checkout')
