@@ -54,3 +54,11 @@ build_tarball() {
   "$GATES_VENV/bin/ansible-galaxy" collection build --force --output-path "$out" "$src" >&2
   ls "$out"/integrations-jira-*.tar.gz
 }
+
+# git_snapshot DIR: make DIR (a copy_collection result) its own git repository holding exactly its
+# files. Tools that list content with git (ansible-test, antsibull-changelog) look for the nearest
+# .git upwards; build/ is ignored by the outer repository, so without this they see no files.
+git_snapshot() {
+  git -C "$1" init -q . && git -C "$1" add -A &&
+    git -C "$1" -c user.name=gates -c user.email=gates@localhost commit -qm snapshot
+}
