@@ -408,10 +408,10 @@ def env_line(key, value):
 
 
 class _Assignment(object):
-    __slots__ = ('key', 'value', 'start', 'end')
+    __slots__ = ('key', 'value', 'start', 'end', 'prefix')
 
-    def __init__(self, key, value, start, end):
-        self.key, self.value, self.start, self.end = key, value, start, end
+    def __init__(self, key, value, start, end, prefix=''):
+        self.key, self.value, self.start, self.end, self.prefix = key, value, start, end, prefix
 
 
 def env_parse(text):
@@ -431,9 +431,10 @@ def env_parse(text):
         v = ''.join(value)
         if state == 'value' and value_ws is not None:
             v = v[:value_ws]
+        prefix = ''
         if k.startswith('export') and k[6:7] in (' ', '\t'):
-            k = k[6:].strip()
-        result.append(_Assignment(k, v, start, end))
+            k, prefix = k[6:].strip(), 'export '
+        result.append(_Assignment(k, v, start, end, prefix))
 
     for i, c in enumerate(text):
         if state == 'pre_key':
@@ -702,7 +703,8 @@ def _render_env(items, old_text, remove, only_existing):
         elif a.key in wanted:
             seen.add(a.key)
             if a.value != wanted[a.key]:
-                edits.append((a.start, a.end, env_line(a.key, wanted[a.key])))
+                # A hand-written "export NAME=" stays exported for the scripts that source it.
+                edits.append((a.start, a.end, a.prefix + env_line(a.key, wanted[a.key])))
     text = _apply_edits(old_text, edits)
     if not only_existing:
         missing = [k for k, _v in items if k not in seen]
@@ -766,3 +768,57 @@ def _render_ini(items, old_text, remove, section, only_existing):
             text += '\n'
         text += '[%s]\n' % section + ''.join(missing)
     return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking for diffs and reports
+# ---------------------------------------------------------------------------------------------
+
+# Keys whose values are treated as secrets wherever they are in a file, besides the managed
+# token key: a foreign password in a merged file, or an old token left under a renamed key.
+_SECRET_NAME_RE = re.compile(r'token|secret|passw|passphrase|pwd|credential|private[-_]?key|api[-_]?key', re.I)
+
+
+def looks_secret(key):
+    return isinstance(key, str) and bool(_SECRET_NAME_RE.search(key))
+
+
+def mask_structure(value, marker_for, force=()):
+    """A copy of ``value`` where every scalar under a secret-looking key (or a key in ``force``)
+    is replaced by ``marker_for(key, value)``."""
+    if isinstance(value, dict):
+        masked = {}
+        for key, sub in value.items():
+            if (key in force or looks_secret(key)) and sub is not None and not isinstance(sub, (dict, list)):
+                masked[key] = marker_for(key, sub)
+            else:
+                masked[key] = mask_structure(sub, marker_for, force)
+        return masked
+    if isinstance(value, list):
+        return [mask_structure(sub, marker_for, force) for sub in value]
+    return value
+
+
+def mask_text(fmt, text, marker_for, token_key, section=DEFAULT_SECTION):
+    """``text`` with the token and every other secret-looking value replaced by
+    ``marker_for(key, value)``; for the diff. For yaml/json the data is shown re-rendered."""
+    if not text:
+        return text or ''
+    if fmt in ('yaml', 'json'):
+        data = mask_structure(load_structured(fmt, text), marker_for, (token_key,))
+        return dump_yaml(data) if fmt == 'yaml' else dump_json(data)
+    edits = []
+    if fmt == 'env':
+        for a in env_parse(text):
+            if a.key == token_key or looks_secret(a.key):
+                edits.append((a.start, a.end, a.prefix + env_line(a.key, marker_for(a.key, a.value))))
+        return _apply_edits(text, edits)
+    lines, _sections, options = ini_parse(text)
+    replace = {}
+    for span in options:
+        mine = span.section == section and _ini_option_key(span.key) == _ini_option_key(token_key)
+        if mine or looks_secret(span.key):
+            replace[span.start] = ini_line(span.key, marker_for(span.key, span.value))
+            for n in range(span.start + 1, span.end):
+                replace[n] = ''
+    return ''.join(replace.get(n, line) for n, line in enumerate(lines))

@@ -36,7 +36,9 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Tokens are replaced by a marker with their fingerprint.
+      - Tokens are replaced by a marker with their fingerprint. So are the values of other keys that look secret
+        (containing C(token), C(secret), C(passw), C(pwd), C(credential), C(private_key) or C(api_key)), for example
+        a password kept by O(merge) or an old token left under a renamed key.
       - For O(format=yaml) and O(format=json) the C(before) side shows the existing data in the layout this
         module writes.
   idempotent:
@@ -348,11 +350,9 @@ def compare(fmt, old_values, items):
     return changed
 
 
-def masked(fmt, text, token_key, marker, section, root_key):
-    """``text`` with the token's value replaced by ``marker`` (for the diff)."""
-    if text is None:
-        return ''
-    return cf.render(fmt, [(token_key, marker)], old_text=text, only_existing=True, section=section, root_key=root_key)
+def marker_for(key, value):
+    """The diff's stand-in for a secret value: its key and fingerprint."""
+    return cf.token_marker(key, token_fingerprint(value if isinstance(value, str) else cf.scalar_text(value)))
 
 
 def run(module):
@@ -467,19 +467,16 @@ def run(module):
     result['changed_keys'] = changed_keys if content_changed else []
 
     if module._diff:
-        token_key = names['api_token']
-        before_marker = cf.token_marker(token_key, token_fingerprint(old_token)) if old_token else None
-        after_marker = cf.token_marker(token_key, token_fingerprint(token)) if token else None
-        before = old_text or ''
-        if exists and old_text is None:
-            before = '(content not shown: not UTF-8 text)\n'
-        elif unreadable:
-            before = '(content not shown: the file is not valid %s)\n' % fmt
-        elif before_marker:
-            before = masked(fmt, old_text, token_key, before_marker, section, root_key)
-        after = new_text or ''
-        if new_text is not None and after_marker:
-            after = masked(fmt, new_text, token_key, after_marker, section, root_key)
+        try:
+            if exists and old_text is None:
+                before = '(content not shown: not UTF-8 text)\n'
+            elif unreadable:
+                before = '(content not shown: the file is not valid %s)\n' % fmt
+            else:
+                before = cf.mask_text(fmt, old_text, marker_for, names['api_token'], section)
+            after = cf.mask_text(fmt, new_text, marker_for, names['api_token'], section) if new_text is not None else ''
+        except cf.FormatError:
+            before, after = '(content not shown: the file could not be read)\n', ''
         result['diff'] = dict(before=before if exists else '', after=after,
                               before_header='%s (content)' % path, after_header='%s (content)' % path)
 

@@ -104,6 +104,8 @@ settings:
   description:
     - The other keys of the section (ini), of the O(root_key) mapping or top level (yaml, json), or of the file (env).
       For ini and env all values are strings.
+    - Values under keys that look secret (containing C(token), C(secret), C(passw), C(pwd), C(credential),
+      C(private_key) or C(api_key)) are replaced by C(<KEY sha256:FINGERPRINT>), at any depth.
   returned: always
   type: dict
 mode:
@@ -182,6 +184,10 @@ def describe_mode(mode):
     if mode & 0o011 and not verbs:
         verbs.append('executable')
     return 'mode_too_wide: %04o is %s by %s (want 0600)' % (mode, '/'.join(verbs), '/'.join(who))
+
+
+def _marker(key, value):
+    return cf.token_marker(key, token_fingerprint(value if isinstance(value, str) else cf.scalar_text(value)))
 
 
 def check_fields(fields, allow_insecure_http):
@@ -265,7 +271,9 @@ def run(module):
     result['url'] = fields['url'] if isinstance(fields['url'], str) else None
     result['username'] = fields['username'] if isinstance(fields['username'], str) else None
     managed = set(names[logical].lower() if fmt == 'ini' else names[logical] for logical in cf.MANAGED)
-    result['settings'] = dict((k, v) for k, v in values.items() if k not in managed)
+    # Other secret-looking values (a password, a token under another key) are shown only as a
+    # fingerprint marker, like the token in the writer's diff.
+    result['settings'] = cf.mask_structure(dict((k, v) for k, v in values.items() if k not in managed), _marker)
     problems.extend(check_fields(fields, p['allow_insecure_http']))
     return result
 

@@ -410,3 +410,23 @@ def test_nested_and_null_values_are_refused_where_the_format_cannot_hold_them():
     assert cf.scalar_text(True) == 'true' and cf.scalar_text(1.5) == '1.5' and cf.scalar_text(3) == '3'
     assert _refused('yaml', 'k', u'lone \ud800 surrogate')
     assert not _refused('yaml', 'k', {'a': [1, None, 1.5, math.inf]})
+
+
+def test_env_merge_keeps_export_on_a_managed_line():
+    new = cf.render('env', [('JIRA_API_TOKEN', 'new')], old_text='export JIRA_API_TOKEN=old\n', merge=True)
+    assert new == 'export JIRA_API_TOKEN="new"\n'
+
+
+@pytest.mark.parametrize('fmt', cf.FORMATS)
+def test_mask_text_hides_the_token_and_other_secret_looking_values(fmt):
+    names = ['JIRA_API_TOKEN', 'DB_PASSWORD', 'OLD_TOKEN', 'APP_NAME'] if fmt == 'env' else \
+        ['api_token', 'db_password', 'old_token', 'app_name']
+    values = ['tok-value-1', 'pw-value-2', 'tok-value-3', 'demo']
+    text = cf.render(fmt, list(zip(names, values)))
+    masked = cf.mask_text(fmt, text, lambda k, v: '<%s>' % k, names[0])
+    for secret in values[:3]:
+        assert secret not in masked
+    assert 'demo' in masked and '<%s>' % names[1] in masked
+    if fmt in ('yaml', 'json'):
+        nested = cf.dump_json({'a': {'b': [{'password': 'pw-deep'}]}})
+        assert 'pw-deep' not in cf.mask_text('json', nested, lambda k, v: '<%s>' % k, 'api_token')
