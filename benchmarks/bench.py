@@ -108,12 +108,12 @@ class Emulator(object):
 class Workspace(object):
     """Temp dir with the collection link, a vault, inventories and per-scenario output dirs."""
 
-    def __init__(self, root, emulator, token):
+    def __init__(self, root, emulator, token, collection=REPO):
         self.root = root
         self.emulator = emulator
         colls = os.path.join(root, 'collections', 'ansible_collections', 'integrations')
         os.makedirs(colls)
-        os.symlink(REPO, os.path.join(colls, 'jira'))
+        os.symlink(collection, os.path.join(colls, 'jira'))
         self.collections = os.path.join(root, 'collections')
         self.vault_password_file = os.path.join(root, 'vault-password')
         with open(self.vault_password_file, 'w') as handle:
@@ -207,12 +207,14 @@ def run_playbook(ws, playbook, n, label, extra_vars=None, log_name=None, profile
     log_path = os.path.join(ws.root, 'logs', '%s.log' % (log_name or label))
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     ws.emulator.reset()
+    load_before = os.getloadavg()[0]
     with open(log_path, 'wb') as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ws.root)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    load = (load_before + os.getloadavg()[0]) / 2.0
     counts = ws.emulator.counts()
     total = ws.emulator.total()
     tasks = []
@@ -223,7 +225,7 @@ def run_playbook(ws, playbook, n, label, extra_vars=None, log_name=None, profile
     changed = sum(t['changed'] for t in tasks)
     result = dict(rc=proc.returncode, wall=wall, cpu=usage.ru_utime + usage.ru_stime, cpu_user=usage.ru_utime,
                   cpu_sys=usage.ru_stime, rss_mib=usage.ru_maxrss / 1024.0, requests=total, counts=counts,
-                  changed=changed, tasks=tasks, log=log_path)
+                  changed=changed, tasks=tasks, log=log_path, load=load)
     if proc.returncode != 0:
         with open(log_path, 'rb') as handle:
             tail = handle.read()[-3000:].decode('utf-8', 'replace')
@@ -258,10 +260,15 @@ def main(argv=None):
     parser.add_argument('--repeat-large', type=int, help='repetitions of the N > 100 runs (default 1)')
     parser.add_argument('--scenarios', default='A,B,C')
     parser.add_argument('--out', help='output directory of the report (default docs/, quick build/bench/)')
+    parser.add_argument('--no-extra', action='store_true', help='only the A/B/C runs (experiments)')
     parser.add_argument('--no-profile', action='store_true', help='skip the cProfile run of scenario A')
+    parser.add_argument('--collection', help='run scenario A from another checkout of the collection (experiments)')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir (logs) for inspection')
     args = parser.parse_args(argv)
 
+    global PROVISION
+    collection = os.path.abspath(args.collection or REPO)
+    PROVISION = os.path.join(collection, 'playbooks', 'provision.yml')
     quick = args.quick
     hosts = [int(x) for x in (args.hosts or ('10,30' if quick else '10,100,300')).split(',')]
     repeat = args.repeat or (1 if quick else 2)
@@ -281,7 +288,7 @@ def main(argv=None):
     runs = []
     failures = 0
     try:
-        ws = Workspace(root, emulator, token)
+        ws = Workspace(root, emulator, token, collection)
         # Warm-up (page cache, .pyc files) so the first measured run is not penalised.
         for label in labels:
             ws.clean(label)
@@ -303,15 +310,15 @@ def main(argv=None):
                     res.update(scenario=label, n=n, phase=phase, rep=rep)
                     runs.append(res)
                     failures += res['rc'] != 0
-                    log('  wall %.2fs cpu %.2fs rss %.0fMiB requests %d changed %d'
-                        % (res['wall'], res['cpu'], res['rss_mib'], res['requests'], res['changed']))
+                    log('  wall %.2fs cpu %.2fs rss %.0fMiB requests %d changed %d load %.1f'
+                        % (res['wall'], res['cpu'], res['rss_mib'], res['requests'], res['changed'], res['load']))
             same, which = check_same_content(ws, order)
             if not same:
                 notes.append('N=%d: scenarios %s wrote different file content.' % (n, ', '.join(which)))
                 log(notes[-1])
 
         extra = {}
-        if 'A' in labels:
+        if 'A' in labels and not args.no_extra:
             # Requests per play with one checked project (target: 1 + 1 per project).
             ws.clean('A')
             res = run_playbook(ws, PROVISION, hosts[0], 'A', extra_vars=dict(jira_integration_projects=[PROJECT]),
@@ -323,7 +330,7 @@ def main(argv=None):
         # jira_credentials_info alone vs uri GET /myself alone, one task on M hosts.
         m = 20
         cred = []
-        for rep in range(1 if quick else 3):
+        for rep in range(0 if args.no_extra else 1 if quick else 3):
             for label in (('info', 'uri') if rep % 2 == 0 else ('uri', 'info')):
                 book = os.path.join(PLAYBOOKS, 'credentials_info.yml' if label == 'info' else 'uri_myself.yml')
                 res = run_playbook(ws, book, m, 'X', log_name='cred-%s-%d' % (label, rep))
@@ -332,9 +339,10 @@ def main(argv=None):
                 cred.append(dict(which=label, rep=rep, wall=res['wall'], cpu=res['cpu'], task=task,
                                  requests=res['requests'], rc=res['rc']))
                 log('cred %s: task %.2fs wall %.2fs cpu %.2fs' % (label, task or 0, res['wall'], res['cpu']))
-        extra['credentials'] = dict(hosts=m, runs=cred)
+        if cred:
+            extra['credentials'] = dict(hosts=m, runs=cred)
 
-        if 'A' in labels and not args.no_profile:
+        if 'A' in labels and not args.no_profile and not args.no_extra:
             n = 100 if 100 in hosts else hosts[-1]
             prof = os.path.join(root, 'A.prof')
             ws.clean('A')
