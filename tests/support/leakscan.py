@@ -120,7 +120,7 @@ def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), t
     scan = Scan()
     try:
         if result is not None:
-            _scan_result(scan, result, forms)
+            _scan_result(scan, result, forms, [os.path.abspath(p) for p in name_only_paths])
         for path in extra_paths:
             for p, is_file in _walk(path):
                 scan.check('file name %s' % p, os.path.basename(p), forms)
@@ -141,7 +141,12 @@ def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), t
     return scan
 
 
-def _scan_result(scan, result, forms):
+def _under(path, roots):
+    path = os.path.abspath(path)
+    return any(path == r or path.startswith(r + os.sep) for r in roots)
+
+
+def _scan_result(scan, result, forms, name_only=()):
     assert isinstance(result, Result), result
     scan.check('stdout', result.stdout, forms)
     scan.check('stderr', result.stderr, forms)
@@ -164,8 +169,8 @@ def _scan_result(scan, result, forms):
         if not is_file:
             continue
         top = rel.split(os.sep)[0]
-        if top == REMOTE_TMP or os.path.basename(p) in INPUT_FILES:
-            continue  # names only (see INPUT_FILES)
+        if top == REMOTE_TMP or os.path.basename(p) in INPUT_FILES or _under(p, name_only):
+            continue  # names only (see INPUT_FILES; config files and backups hold the token by design)
         scan.check('file %s in the run dir' % rel, _read(p), forms)
         scan.files_read += 1
     if os.path.isdir(os.path.join(workdir, TREE_DIR)):
