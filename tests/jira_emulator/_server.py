@@ -441,8 +441,7 @@ class _Handler(BaseHTTPRequestHandler):
         raw_path = raw_path.partition("#")[0] or "/"
         if "://" in raw_path:  # absolute-form request line (proxies)
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else None
+        body = self._read_body()
 
         control = raw_path
         if emu.context_path and control.startswith(emu.context_path + "/_emulator/"):
@@ -487,6 +486,21 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "inactive_200":
                 resp = _routes.make_inactive(resp)
         self._send(resp, method, drip=float(kw.get("interval", 0.2)) if kind == "drip" else None)
+
+    def _read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks) or None
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else None
 
     def _reset(self):
         try:

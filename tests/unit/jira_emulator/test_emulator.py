@@ -659,3 +659,17 @@ def test_anonymous_200_with_authentication_denied(jira_emulator_dc):
     r = requests.get(_api(emu) + "/myself", auth=(emu.service_username, "wrong"))
     assert r.status_code == 200 and r.headers["X-Seraph-LoginReason"] == "AUTHENTICATION_DENIED"
     assert "name" not in r.json()
+
+
+def test_chunked_request_body_keeps_connection_usable(jira_emulator):
+    emu = jira_emulator
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
+    auth = {"Authorization": requests.auth._basic_auth_str(emu.admin_username, emu.admin_token),
+            "Content-Type": "application/json"}
+    conn.request("POST", "/rest/api/3/group", body=iter([b'{"name":', b' "chunky"}']), headers=auth,
+                 encode_chunked=True)
+    resp = conn.getresponse()
+    assert resp.status == 201 and json.loads(resp.read())["name"] == "chunky"
+    conn.request("GET", "/rest/api/3/serverInfo")     # same connection still in sync
+    assert conn.getresponse().status == 200
+    conn.close()
