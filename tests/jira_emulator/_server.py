@@ -7,6 +7,7 @@ import base64
 import binascii
 import datetime
 import os
+import random
 import shutil
 import socket
 import ssl
@@ -28,8 +29,14 @@ DATACENTER = "datacenter"
 FAULT_KINDS = frozenset([
     "status", "rate_limit", "server_error", "slow", "drip", "reset", "html_sso_200", "redirect_login",
     "malformed_json", "anonymous_200", "empty_200", "big_body", "inactive_200", "scope_mismatch",
-    "captcha", "xsrf",
+    "captcha", "xsrf", "random",
 ])
+# kind="random" picks one of these unless `kinds` is given (transient trouble a client should survive).
+DEFAULT_RANDOM_KINDS = [
+    {"kind": "rate_limit", "retry_after": 1}, {"kind": "rate_limit"},
+    {"kind": "server_error", "status": 502}, {"kind": "server_error", "status": 503},
+    {"kind": "server_error", "status": 504}, {"kind": "reset"}, {"kind": "slow", "delay": 0.5},
+]
 
 
 class _Auth(object):
@@ -251,11 +258,23 @@ class JiraEmulator(object):
     def add_fault(self, path, kind, times=1, **kw):
         """Apply `kind` to the next `times` requests matching `path` ("*" = any; times=None = forever).
 
-        kw: status, headers, body, retry_after, delay, interval, size, method (only that method).
+        kw: status, headers, body, retry_after, delay, interval, size, method (only that method),
+        probability (0..1: each matching request is hit with that chance; misses do not use up `times`),
+        seed (for probability/random), kinds (for kind="random": names or {"kind", ...kw} dicts).
         """
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r (known: %s)" % (kind, ", ".join(sorted(FAULT_KINDS))))
-        fault = {"path": path, "kind": kind, "times": times, "kw": kw}
+        kw = dict(kw)
+        fault = {"path": path, "kind": kind, "times": times, "kw": kw,
+                 "rng": random.Random(kw.pop("seed", None))}
+        if kind == "random":
+            choices = []
+            for item in kw.pop("kinds", None) or DEFAULT_RANDOM_KINDS:
+                item = {"kind": item} if isinstance(item, str) else dict(item)
+                if item.get("kind") not in FAULT_KINDS or item["kind"] == "random":
+                    raise ValueError("random fault: bad kind in %r" % (item,))
+                choices.append(item)
+            fault["choices"] = choices
         with self.lock:
             self._faults.append(fault)
         return fault
@@ -269,25 +288,33 @@ class JiraEmulator(object):
             return self._failed_logins.get(name.lower(), 0)
 
     def _take_fault(self, method, paths):
+        """(kind, kw) of the fault for this request, or (None, {})."""
         with self.lock:
             for fault in self._faults:
                 if fault["path"] != "*" and fault["path"] not in paths:
                     continue
-                want = fault["kw"].get("method")
+                kw = fault["kw"]
+                want = kw.get("method")
                 if want and want.upper() != method:
                     continue
+                if fault["times"] is not None and fault["times"] <= 0:
+                    continue
+                if kw.get("probability") is not None and fault["rng"].random() >= float(kw["probability"]):
+                    continue
                 if fault["times"] is not None:
-                    if fault["times"] <= 0:
-                        continue
                     fault["times"] -= 1
-                return fault
-        return None
+                if fault["kind"] == "random":
+                    choice = dict(fault["rng"].choice(fault["choices"]))
+                    return choice.pop("kind"), choice
+                return fault["kind"], kw
+        return None, {}
 
-    def _record(self, method, path, query, headers, body):
+    def _record(self, method, path, query, headers, body, fault=None):
         with self.lock:
             key = "%s %s" % (method, path)
             self._counts[key] = self._counts.get(key, 0) + 1
-            self.requests.append({"method": method, "path": path, "query": query, "headers": headers, "body": body})
+            self.requests.append({"method": method, "path": path, "query": query, "headers": headers, "body": body,
+                                  "fault": fault})
             if self.max_log and len(self.requests) > self.max_log:
                 del self.requests[:len(self.requests) - self.max_log]
 
@@ -465,11 +492,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 outside_context = True
         count_path = raw_path if gateway else path
-        emu._record(method, count_path, query, dict(self.headers.items()), body)
-
-        fault = emu._take_fault(method, (count_path, path, raw_path))
-        kind = fault["kind"] if fault else None
-        kw = fault["kw"] if fault else {}
+        kind, kw = emu._take_fault(method, (count_path, path, raw_path))
+        emu._record(method, count_path, query, dict(self.headers.items()), body, kind)
         if kind == "reset":
             return self._reset()
         if kind == "slow":

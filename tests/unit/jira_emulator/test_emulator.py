@@ -673,3 +673,34 @@ def test_chunked_request_body_keeps_connection_usable(jira_emulator):
     conn.request("GET", "/rest/api/3/serverInfo")     # same connection still in sync
     assert conn.getresponse().status == 200
     conn.close()
+
+
+def test_probability_and_random_faults(jira_emulator):
+    emu = jira_emulator
+    url = _api(emu) + "/serverInfo"
+    emu.add_fault("*", "server_error", times=None, status=503, probability=0.3, seed=7)
+    codes = [requests.get(url).status_code for _ in range(60)]
+    hit = codes.count(503)
+    assert 5 <= hit <= 35 and codes.count(200) == 60 - hit
+    assert sum(1 for e in emu.requests if e["fault"] == "server_error") == hit
+    emu.clear_faults()
+    emu.add_fault("/rest/api/3/serverInfo", "random", times=4, seed=1,
+                  kinds=["empty_200", {"kind": "status", "status": 418}])
+    got = [requests.get(url) for _ in range(6)]
+    assert all((r.status_code, r.content) in ((200, b""), (418, r.content)) for r in got[:4])
+    assert {r.status_code for r in got[:4]} <= {200, 418} and all(r.content for r in got[4:])
+    assert {e["fault"] for e in emu.requests[-6:-2]} <= {"empty_200", "status"}
+    with pytest.raises(ValueError):
+        emu.add_fault("*", "random", kinds=["nope"])
+
+
+def test_default_random_faults_are_transient(jira_emulator):
+    emu = jira_emulator
+    emu.add_fault("/rest/api/3/serverInfo", "random", times=None, seed=3)
+    statuses = set()
+    for _ in range(25):
+        try:
+            statuses.add(requests.get(_api(emu) + "/serverInfo", timeout=5).status_code)
+        except requests.exceptions.ConnectionError:
+            statuses.add("reset")
+    assert statuses <= {200, 429, 502, 503, 504, "reset"} and len(statuses) >= 3
