@@ -53,7 +53,7 @@ def build(argv=None):
     args = parser.parse_args(argv)
 
     config = _load_config(args.config) if args.config else {}
-    options = {k: v for k, v in config.items() if k not in ("accounts", "projects")}
+    options = {k: v for k, v in config.items() if k not in ("accounts", "projects", "faults")}
     for name in ("mode", "tls", "cert", "context_path", "cloud_id", "captcha_after", "deployment_type", "version",
                  "basic_auth"):
         value = getattr(args, name)
@@ -71,6 +71,9 @@ def build(argv=None):
         projects = projects or default_projects()
         extra["default_accounts"] = [a.to_dict() for a in defaults]
     emu = JiraEmulator(accounts=accounts, projects=projects, **options)
+    for item in config.get("faults", []):   # same shape as POST /_emulator/faults
+        item = dict(item)
+        emu.add_fault(item.pop("path", "*"), item.pop("kind"), item.pop("times", 1), **item)
     return emu, args, extra
 
 

@@ -607,7 +607,8 @@ def test_cli_subprocess(tmp_path):
     config = tmp_path / "accounts.json"
     config.write_text(json.dumps({"mode": "datacenter", "captcha_after": 2, "context_path": "/jira",
                                   "accounts": [{"name": "bob", "tokens": ["pw-bob"]}],
-                                  "projects": [{"key": "OPS", "name": "Operations"}]}))
+                                  "projects": [{"key": "OPS", "name": "Operations"}],
+                                  "faults": [{"path": "/rest/api/2/serverInfo", "kind": "status", "status": 503}]}))
     port_file, ca_file = tmp_path / "url", tmp_path / "ca.pem"
     env = dict(os.environ, PYTHONPATH=TESTS_DIR)
     proc = subprocess.Popen([sys.executable, "-m", "jira_emulator", "--tls", "--config", str(config),
@@ -620,8 +621,9 @@ def test_cli_subprocess(tmp_path):
         assert info["ca_path"] == str(ca_file)
         r = requests.get(info["url"] + "/rest/api/2/myself", auth=("bob", "pw-bob"), verify=str(ca_file))
         assert r.status_code == 200 and r.json()["name"] == "bob"
+        assert requests.get(info["url"] + "/rest/api/2/serverInfo", verify=str(ca_file)).status_code == 503
         counts = requests.get(info["gateway_url"] + "/_emulator/counts", verify=str(ca_file)).json()
-        assert counts == {"GET /rest/api/2/myself": 1}
+        assert counts == {"GET /rest/api/2/myself": 1, "GET /rest/api/2/serverInfo": 1}
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
