@@ -58,6 +58,31 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512   # benchmarks open many connections at once
 
+    def __init__(self, *args, **kwargs):
+        self.open_sockets = set()
+        self.sockets_lock = threading.Lock()
+        ThreadingHTTPServer.__init__(self, *args, **kwargs)
+
+    def process_request(self, request, client_address):
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        ThreadingHTTPServer.process_request(self, request, client_address)
+
+    def shutdown_request(self, request):
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        ThreadingHTTPServer.shutdown_request(self, request)
+
+    def close_open_sockets(self):
+        """Drop keep-alive connections too, so a stopped emulator really is gone."""
+        with self.sockets_lock:
+            sockets, self.open_sockets = list(self.open_sockets), set()
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def handle_error(self, request, client_address):
         # Clients that hang up, reject the certificate or get a "reset" fault are normal here.
         pass
@@ -220,6 +245,7 @@ class JiraEmulator(object):
             self._port = server.server_address[1]
             server.shutdown()
             server.server_close()
+            server.close_open_sockets()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None

@@ -595,12 +595,21 @@ def test_keep_alive_connection_reused(jira_emulator):
 
 
 def test_context_manager_and_ports():
+    session = requests.Session()
     with JiraEmulator(mode="cloud") as emu:
         port = emu.port
         assert port > 0 and emu.url == "http://127.0.0.1:%d" % port
-        assert requests.get(emu.url + "/rest/api/3/serverInfo").status_code == 200
+        assert session.get(emu.url + "/rest/api/3/serverInfo").status_code == 200
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get("http://127.0.0.1:%d/" % port, timeout=2)
+    # The keep-alive connection is gone as well: a stopped emulator answers nobody.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    with pytest.raises((ConnectionError, OSError, http.client.HTTPException)):
+        conn.request("GET", "/rest/api/3/serverInfo")
+        conn.getresponse()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get("http://127.0.0.1:%d/rest/api/3/serverInfo" % port, timeout=2)
+    session.close()
 
 
 def test_cli_subprocess(tmp_path):
