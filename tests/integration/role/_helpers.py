@@ -115,7 +115,9 @@ def config_results(result):
 
 def report_rows(result):
     """{host: {column: value}} parsed from the report table in the output."""
-    for r in result.task_results(task='Print the report'):
+    for r in result.results:
+        if not r['task'].endswith('Print the report') or r['status'] != 'ok':
+            continue
         lines = r['result']['msg']
         header_at = next(i for i, line in enumerate(lines) if line.startswith('HOST '))
         header = [c.strip() for c in lines[header_at].split(' | ')]

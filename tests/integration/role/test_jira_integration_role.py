@@ -274,3 +274,69 @@ def test_restart_handlers_run_only_when_the_config_changed(jira_emulator, tmp_pa
     assert second.rc == 0, second
     assert 'RUNNING HANDLER [Restart my service]' not in second.stdout
     assert not os.path.exists(marker)
+
+
+def _ansible_core_version():
+    from ansible.release import __version__
+    return tuple(int(p) for p in __version__.split('.')[:2])
+
+
+def _vault_inventory(fleet, password_file, token, layout):
+    """An inventory folder whose group_vars hold the token as ``layout`` says."""
+    import subprocess
+    from support.ansible import ansible_bin, ansible_env
+    inv_dir = os.path.join(fleet.base, 'inventory-' + layout)
+    gv = os.path.join(inv_dir, 'group_vars', 'jira_integration')
+    os.makedirs(gv)
+    fleet.inventory(directory=inv_dir)
+    name = 'vault_jira_integration_api_token' if layout == 'indirect' else 'jira_integration_api_token'
+    if layout == 'plain':
+        vault_text = 'jira_integration_api_token: %s\n' % token
+    else:
+        proc = subprocess.run(
+            [ansible_bin('ansible-vault'), 'encrypt_string', '--vault-id', 'test@' + password_file,
+             '--stdin-name', name],
+            input=token.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ansible_env(), check=True)
+        vault_text = proc.stdout.decode()
+        assert token not in vault_text and '$ANSIBLE_VAULT;1.2;AES256;test' in vault_text
+    with open(os.path.join(gv, 'vault.yml'), 'w') as f:
+        f.write(vault_text)
+    if layout == 'indirect':
+        with open(os.path.join(gv, 'vars.yml'), 'w') as f:
+            f.write('jira_integration_api_token: "{{ vault_jira_integration_api_token }}"\n')
+    return inv_dir
+
+
+@pytest.mark.parametrize('layout', ['vaulted', 'indirect', 'plain'])
+def test_vaulted_token_and_require_vaulted_token(jira_emulator, layout):
+    """A vaulted token works with the real ansible-playbook and a vault password file; a plain one
+    is refused on ansible-core >= 2.19 (which can tell) and only warned about on 2.16-2.18."""
+    emu = jira_emulator
+    fleet = Fleet(emu, 2, name='vault-' + layout)
+    password_file = os.path.join(fleet.base, 'vault-password')
+    with open(password_file, 'w') as f:
+        f.write(secrets.token_urlsafe(24) + '\n')
+    os.chmod(password_file, 0o600)
+    inv_dir = _vault_inventory(fleet, password_file, emu.service_token, layout)
+
+    result = fleet.run('provision', inventory=os.path.join(inv_dir, 'hosts.yml'),
+                       extra_vars={'jira_integration_require_vaulted_token': True},
+                       args=['--vault-id', 'test@' + password_file])
+    assert_no_secret(result, emu.service_token, emu.service_username)
+    core_can_tell = _ansible_core_version() >= (2, 19)
+    cannot_tell = 'cannot tell whether jira_integration_api_token came from Ansible Vault'
+    refused = 'jira_integration_api_token did not come from Ansible Vault'
+    if layout == 'vaulted' or (layout == 'indirect' and core_can_tell):
+        assert result.rc == 0, result
+        assert cannot_tell not in result.stdout and refused not in result.stdout
+    elif layout == 'plain' and core_can_tell:
+        assert result.rc != 0, result
+        assert refused in result.stdout
+        assert fleet.snapshot() == {}
+        assert emu.total_requests() == 0
+        return
+    else:  # 2.16-2.18 with a templated or plain token: a warning, not a failure
+        assert result.rc == 0, result
+        assert cannot_tell in result.stdout
+    for host in fleet.hosts:
+        assert fleet.read_config(host)['api_token'] == emu.service_token
