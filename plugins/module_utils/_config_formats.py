@@ -58,8 +58,8 @@ def token_marker(key, fingerprint):
 
 _SURROGATE_RE = re.compile(u'[\ud800-\udfff]')
 _ENV_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
-# C0 controls except TAB, and DEL. systemd before v248 drops such values from EnvironmentFile=
-# (env_value_is_valid), and newline/CR/NUL break the line format for every other reader.
+# C0 controls except TAB, and DEL: older systemd releases drop such values from EnvironmentFile=
+# (env_value_is_valid), sh stops at NUL, and newline/CR break the line format for other readers.
 _ENV_BAD_VALUE_RE = re.compile(u'[\x00-\x08\x0a-\x1f\x7f]')
 _INI_BAD_VALUE_RE = re.compile(u'[\x00\n\r]')
 

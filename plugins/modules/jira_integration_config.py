@@ -174,7 +174,8 @@ notes:
     as configparser does. A value with a newline, carriage return or NUL, or with leading or trailing whitespace
     (which configparser strips) is refused with a message naming the key."
   - "env: names must be letters, digits and C(_), not starting with a digit. A value with NUL, a newline or another
-    control character except TAB is refused (systemd before v248 drops such values). Everything else, including quotes,
+    control character except TAB is refused (older systemd releases drop such values from C(EnvironmentFile=), sh
+    stops at NUL, and every line-oriented tool splits at a newline). Everything else, including quotes,
     C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
   - "Modes: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file is 0600 from
     its first byte. When the content changes and the old file's mode is wider than O(mode), the old file is first

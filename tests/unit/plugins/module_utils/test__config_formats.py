@@ -24,7 +24,7 @@ import sys
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
