@@ -26,6 +26,7 @@ import os
 import platform
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -211,7 +212,12 @@ def run_playbook(ws, playbook, n, label, extra_vars=None, log_name=None, profile
     with open(log_path, 'wb') as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ws.root)
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.terminate()
+            proc.wait()
+            raise
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     load = (load_before + os.getloadavg()[0]) / 2.0
@@ -282,11 +288,26 @@ def main(argv=None):
     out_dir = os.path.abspath(args.out or os.path.join(REPO, 'build', 'bench' if quick else 'docs'))
 
     started = time.time()
+    runs = []
+    extra = {}
+    state = dict(failures=0)
+
+    def write_report(partial=False):
+        data = dict(
+            started=datetime.datetime.fromtimestamp(started, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'),
+            duration=time.time() - started, quick=quick, hosts=hosts, repeat=repeat, repeat_large=repeat_large,
+            labels=labels, forks=FORKS, environment=environment(), runs=runs, extra=extra,
+            notes=notes + (['PARTIAL: the run was still going (or was interrupted) when this report was written.']
+                           if partial else []),
+            failures=state['failures'])
+        import report  # noqa: E402  (benchmarks/report.py, same directory)
+        report.write(data, out_dir, quiet=partial)
+        return data
+
+    signal.signal(signal.SIGTERM, _terminate)
     root = tempfile.mkdtemp(prefix='jira-bench-')
     token = secrets.token_urlsafe(24)
     emulator = Emulator(root, token)
-    runs = []
-    failures = 0
     try:
         ws = Workspace(root, emulator, token, collection)
         # Warm-up (page cache, .pyc files) so the first measured run is not penalised.
@@ -295,7 +316,8 @@ def main(argv=None):
             run_playbook(ws, scenario_playbook(label), 2, label, log_name='warmup-%s' % label)
         plan = []
         for rep in range(max(repeat, repeat_large)):
-            for i, n in enumerate(hosts):
+            # N = 100 and 300 first: the targets need them, and an interrupted run keeps them.
+            for i, n in enumerate(sorted(hosts, key=lambda n: (n not in (100, 300), n))):
                 if rep >= (repeat if n <= 100 else repeat_large):
                     continue
                 k = (rep + i) % len(labels)
@@ -309,15 +331,16 @@ def main(argv=None):
                                        log_name='%s-%d-%s-%d' % (label, n, phase, rep))
                     res.update(scenario=label, n=n, phase=phase, rep=rep)
                     runs.append(res)
-                    failures += res['rc'] != 0
+                    state['failures'] += res['rc'] != 0
                     log('  wall %.2fs cpu %.2fs rss %.0fMiB requests %d changed %d load %.1f'
                         % (res['wall'], res['cpu'], res['rss_mib'], res['requests'], res['changed'], res['load']))
             same, which = check_same_content(ws, order)
             if not same:
                 notes.append('N=%d: scenarios %s wrote different file content.' % (n, ', '.join(which)))
                 log(notes[-1])
+            # A report after every block, so an interrupted run still leaves its numbers behind.
+            write_report(partial=True)
 
-        extra = {}
         if 'A' in labels and not (args.no_profile or args.no_extra or quick):
             # A re-run under cProfile (controller process only; workers are forks it does not follow), on
             # the files the last A run left.
@@ -333,7 +356,7 @@ def main(argv=None):
             ws.clean('A')
             res = run_playbook(ws, PROVISION, hosts[0], 'A', extra_vars=dict(jira_integration_projects=[PROJECT]),
                                log_name='A-project')
-            failures += res['rc'] != 0
+            state['failures'] += res['rc'] != 0
             extra['a_with_project'] = dict(n=hosts[0], requests=res['requests'], counts=res['counts'], rc=res['rc'])
             log('A with one project, N=%d: %d requests' % (hosts[0], res['requests']))
 
@@ -344,7 +367,7 @@ def main(argv=None):
             for label in (('info', 'uri') if rep % 2 == 0 else ('uri', 'info')):
                 book = os.path.join(PLAYBOOKS, 'credentials_info.yml' if label == 'info' else 'uri_myself.yml')
                 res = run_playbook(ws, book, m, 'X', log_name='cred-%s-%d' % (label, rep))
-                failures += res['rc'] != 0
+                state['failures'] += res['rc'] != 0
                 task = res['tasks'][-1]['seconds'] if res['tasks'] else None
                 cred.append(dict(which=label, rep=rep, wall=res['wall'], cpu=res['cpu'], task=task,
                                  requests=res['requests'], rc=res['rc']))
@@ -355,19 +378,18 @@ def main(argv=None):
     finally:
         emulator.stop()
 
-    data = dict(
-        started=datetime.datetime.fromtimestamp(started, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'),
-        duration=time.time() - started, quick=quick, hosts=hosts, repeat=repeat, repeat_large=repeat_large,
-        labels=labels, forks=FORKS, environment=environment(), runs=runs, extra=extra, notes=notes,
-        failures=failures)
-    import report  # noqa: E402  (benchmarks/report.py, same directory)
-    report.write(data, out_dir)
+    data = write_report()
+    failures = state['failures']
     if args.keep:
         log('kept %s' % root)
     else:
         shutil.rmtree(root, ignore_errors=True)
     log('done in %.0fs; %d failed run(s); report in %s' % (data['duration'], failures, out_dir))
     return 1 if failures else 0
+
+
+def _terminate(signum, frame):
+    raise SystemExit('terminated (signal %d)' % signum)
 
 
 def profile_top(path, limit=30):

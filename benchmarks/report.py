@@ -122,7 +122,7 @@ def task_breakdown(data, scenario, n, phase):
              per[name]['skipped']) for name in order]
 
 
-def write(data, out_dir):
+def write(data, out_dir, quiet=False):
     perf_dir = os.path.join(out_dir, 'performance')
     os.makedirs(perf_dir, exist_ok=True)
     results = os.path.join(perf_dir, 'results.json')
@@ -135,7 +135,8 @@ def write(data, out_dir):
     text = render(data, table, rows, plots, out_dir)
     with open(os.path.join(out_dir, 'performance.md'), 'w') as handle:
         handle.write(text)
-    sys.stdout.write('\n'.join(console(data, table, rows)) + '\n')
+    if not quiet:
+        sys.stdout.write('\n'.join(console(data, table, rows)) + '\n')
 
 
 def make_plots(results, perf_dir):
