@@ -417,7 +417,7 @@ def run(module):
             old_text = old_bytes.decode('utf-8')
         except UnicodeDecodeError:
             old_text = None
-            if p['merge'] or state == 'absent':
+            if p['merge']:
                 module.fail_json(msg='%s is not UTF-8 text; cannot merge into it.' % path, **result)
 
     old_values = None

@@ -1,4 +1,7 @@
-"""Pure-logic tests of the config modules' helpers (no Ansible run; the integration tests do that)."""
+"""Pure-logic tests of the config modules' helpers (no Ansible run; the integration tests do that).
+
+Named *_functions so it does not clash with tests/integration/test_jira_integration_config.py
+(pytest imports test files by basename here: no __init__.py)."""
 
 import pytest
 
