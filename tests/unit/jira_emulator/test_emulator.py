@@ -622,7 +622,7 @@ def test_cli_subprocess(tmp_path):
     env = dict(os.environ, PYTHONPATH=TESTS_DIR)
     proc = subprocess.Popen([sys.executable, "-m", "jira_emulator", "--tls", "--config", str(config),
                              "--port-file", str(port_file), "--ca-file", str(ca_file)],
-                            stdout=subprocess.PIPE, env=env, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     try:
         info = json.loads(proc.stdout.readline())
         assert info["pid"] == proc.pid and info["url"].startswith("https://127.0.0.1:") and info["url"].endswith("/jira")
@@ -633,9 +633,14 @@ def test_cli_subprocess(tmp_path):
         assert requests.get(info["url"] + "/rest/api/2/serverInfo", verify=str(ca_file)).status_code == 503
         counts = requests.get(info["gateway_url"] + "/_emulator/counts", verify=str(ca_file)).json()
         assert counts == {"GET /rest/api/2/myself": 1, "GET /rest/api/2/serverInfo": 1}
+        # A failed TLS handshake is not worth a traceback either.
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(info["url"] + "/rest/api/2/serverInfo")
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert out == "" and err == ""   # quiet: one JSON line, then nothing (no access log)
 
 
 def test_cloud_get_with_body_fails_auth(jira_emulator, jira_emulator_factory):
