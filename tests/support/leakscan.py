@@ -36,7 +36,7 @@ def new_workdir(prefix='rel'):
 def exposure_env(workdir, extra=None):
     """Environment for a run that exposes as much as Ansible can: remote files kept (in the work
     dir, so their names can be listed), the core ``tree`` callback's JSON next to the results
-    dump. ansible-core has no ``json`` stdout callback (that one lives in ansible.posix), so
+    dump, tracebacks always displayed. ansible-core has no ``json`` stdout callback (that one lives in ansible.posix), so
     ``tree`` is the core JSON output."""
     env = {
         'ANSIBLE_KEEP_REMOTE_FILES': '1',
@@ -44,6 +44,8 @@ def exposure_env(workdir, extra=None):
         'ANSIBLE_CALLBACK_PLUGINS': CALLBACK_DIR,
         'ANSIBLE_CALLBACKS_ENABLED': 'result_dump,ansible.builtin.tree',
         'ANSIBLE_CALLBACK_TREE_DIR': os.path.join(workdir, TREE_DIR),
+        # ansible-core 2.19+ hides tracebacks unless asked; show them wherever they can occur.
+        'ANSIBLE_DISPLAY_TRACEBACK': 'always',
     }
     if extra:
         env.update(extra)
