@@ -357,6 +357,16 @@ def search_users(req):
     return json_response(200, [R.user_json(req, a) for a in found[start:start + limit]])
 
 
+def get_user_groups(req):
+    """GET /user/groups (facts §4): Cloud accountId= (required), DC username=; Browse users needed."""
+    account, err = _find_user(req)
+    if err:
+        return err
+    if not _can_browse_users(req):
+        return R.forbidden(req, "You do not have the permission to browse users and groups.")
+    return json_response(200, [R.group_ref(req, g) for g in req.emu.effective_groups(account)])
+
+
 # ------------------------------------------------------ application roles
 def list_application_roles(req):
     denied = _require_admin(req)
@@ -575,6 +585,8 @@ ROUTES = [
     (("POST",), r"/user", create_user, (), "manage:jira-configuration"),
     (("DELETE",), r"/user", delete_user, (), "manage:jira-configuration"),
     (("GET",), r"/user/search", search_users, (), "read:jira-user"),
+    # anonymous-capable per the spec (a `{}` security entry); anonymous callers lack Browse users -> 403
+    (("GET",), r"/user/groups", get_user_groups, (), "read:jira-user"),
     (("GET",), r"/applicationrole", list_application_roles, (), "manage:jira-configuration"),
     (("GET",), r"/applicationrole/(?P<key>[^/]+)", get_application_role, (), "manage:jira-configuration"),
     (("PUT",), r"/applicationrole/(?P<key>[^/]+)", put_application_role, (), "manage:jira-configuration"),

@@ -561,6 +561,19 @@ def test_cloud_application_roles_admin_only(jira_emulator):
                         auth=(emu.admin_username, emu.admin_token)).status_code == 405
 
 
+def test_user_groups(jira_emulator, jira_emulator_dc):
+    emu = jira_emulator
+    q = {"accountId": emu.service_account.account_id}
+    r = requests.get(_api(emu) + "/user/groups", params=q, auth=(emu.admin_username, emu.admin_token))
+    assert sorted(g["name"] for g in r.json()) == ["ansible-automation", "jira-software-users"]
+    assert requests.get(_api(emu) + "/user/groups", params=q,
+                        auth=(emu.service_username, emu.service_token)).status_code == 403
+    assert requests.get(_api(emu) + "/user/groups", auth=(emu.admin_username, emu.admin_token)).status_code == 400
+    dc = jira_emulator_dc
+    r = requests.get(_api(dc) + "/user/groups", params={"username": "svc-ansible"}, auth=(dc.admin_username, dc.admin_token))
+    assert r.status_code == 200 and "self" in r.json()[0] and "groupId" not in r.json()[0]
+
+
 def test_user_search(jira_emulator, jira_emulator_dc):
     emu = jira_emulator
     r = requests.get(_api(emu) + "/user/search", params={"query": "svc-ansible"}, auth=(emu.admin_username, emu.admin_token))
