@@ -5,7 +5,7 @@ Section references ("facts §N") point to ../shared/research/jira-facts.md.
 import datetime
 import json
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from ._http import (HTML, JSON, Response, error_collection, html_page, html_response, json_response,
                     text_response)
@@ -551,7 +551,7 @@ def control(emu, method, path, query, body):
         data = json.loads(body.decode("utf-8")) if body else None
     except ValueError:
         return error_collection(400, ["body is not JSON"])
-    parts = [p for p in path.split("/") if p][1:]   # drop "_emulator"
+    parts = [unquote(p) for p in path.split("/") if p][1:]   # drop "_emulator"; emails may come %-encoded
     if not parts:
         return error_collection(404, ["unknown control endpoint"])
     head = parts[0]

@@ -327,7 +327,7 @@ def test_http_control_api(jira_emulator):
     assert requests.patch(ctl + "/accounts/new@example.com", json={"active": False}).status_code == 200
     assert requests.get(_api(emu) + "/myself", auth=("new@example.com", "tok-new")).status_code == 401
     requests.patch(ctl + "/accounts/new@example.com", json={"active": True})
-    assert requests.delete(ctl + "/accounts/new@example.com/tokens").status_code == 200
+    assert requests.delete(ctl + "/accounts/new%40example.com/tokens").status_code == 200
     assert requests.get(_api(emu) + "/myself", auth=("new@example.com", "tok-new")).status_code == 401
     assert requests.post(ctl + "/faults", json=[{"path": "/rest/api/3/serverInfo", "kind": "status", "status": 502,
                                                  "times": 2}]).status_code == 200
