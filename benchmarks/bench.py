@@ -274,14 +274,13 @@ def main(argv=None):
 
     global PROVISION
     collection = os.path.abspath(args.collection or REPO)
-    PROVISION = os.path.join(collection, 'playbooks', 'provision.yml')
     quick = args.quick
     hosts = [int(x) for x in (args.hosts or ('10,30' if quick else '10,100,300')).split(',')]
     repeat = args.repeat or 1
     repeat_large = args.repeat_large or 1
     labels = [s for s in args.scenarios.split(',') if s]
     notes = []
-    if 'A' in labels and not os.path.exists(PROVISION):
+    if 'A' in labels and not os.path.exists(os.path.join(collection, 'playbooks', 'provision.yml')):
         labels.remove('A')
         notes.append('playbooks/provision.yml does not exist (yet): scenario A was skipped.')
         log(notes[-1])
@@ -306,6 +305,11 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, _terminate)
     root = tempfile.mkdtemp(prefix='jira-bench-')
+    # A snapshot of the collection: a run takes many minutes in a checkout others keep changing.
+    source = collection
+    collection = snapshot(collection, os.path.join(root, 'snapshot'))
+    PROVISION = os.path.join(collection, 'playbooks', 'provision.yml')
+    notes.append('Collection measured: %s' % describe(source))
     token = secrets.token_urlsafe(24)
     emulator = Emulator(root, token)
     try:
@@ -386,6 +390,33 @@ def main(argv=None):
         shutil.rmtree(root, ignore_errors=True)
     log('done in %.0fs; %d failed run(s); report in %s' % (data['duration'], failures, out_dir))
     return 1 if failures else 0
+
+
+SNAPSHOT_PARTS = ('galaxy.yml', 'meta', 'plugins', 'roles', 'playbooks')
+
+
+def snapshot(src, dest):
+    os.makedirs(dest)
+    for part in SNAPSHOT_PARTS:
+        path = os.path.join(src, part)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(dest, part), ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        elif os.path.exists(path):
+            shutil.copy2(path, dest)
+    return dest
+
+
+def describe(src):
+    """The commit and whether the measured parts differ from it."""
+    def git(*cmd):
+        return subprocess.run(('git', '-C', src) + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True).stdout.strip()
+    head = git('log', '-1', '--format=%h %s')
+    if not head:
+        return src
+    dirty = git('status', '--porcelain', '--', *SNAPSHOT_PARTS)
+    return 'commit %s%s' % (head, ' plus uncommitted changes in: ' + ', '.join(
+        sorted(set(line[3:] for line in dirty.splitlines()))) if dirty else '')
 
 
 def _terminate(signum, frame):
