@@ -28,6 +28,7 @@ import hashlib
 import json
 import random
 import re
+import socket
 import time
 import traceback
 
@@ -39,12 +40,23 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keep the im
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+# requests is imported on first use: the config writer imports this file on every target host
+# for the URL rules and fingerprints, and must not pay for (or need) requests there.
+requests = None
 REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-except ImportError:
-    requests = None
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+
+def import_requests():
+    """The requests module, or None (then REQUESTS_IMPORT_ERROR says why)."""
+    global requests, REQUESTS_IMPORT_ERROR
+    if requests is None and REQUESTS_IMPORT_ERROR is None:
+        try:
+            import requests as _requests
+        except ImportError:
+            REQUESTS_IMPORT_ERROR = traceback.format_exc()
+        else:
+            requests = _requests
+    return requests
 
 
 # Every failure this collection reports maps to exactly one of these.
@@ -316,7 +328,7 @@ def register_secrets(module, username, token):
 def client_from_module(module):
     """Build a :class:`JiraClient` from the shared connection options, or fail the module with a
     clear message (missing requests, invalid option values)."""
-    if requests is None:
+    if import_requests() is None:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR,
                          failure_reason=None)
     p = module.params
@@ -338,6 +350,10 @@ def client_from_module(module):
 # ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
+
+class _BrokenAnswer(Exception):
+    """The connection failed after the status line: retried like a connection error."""
+
 
 class JiraResponse:
     def __init__(self, status, headers, body, url):
@@ -433,7 +449,7 @@ class JiraClient:
 
     def _get_session(self):
         if self._session is None:
-            self._session = requests.Session()
+            self._session = import_requests().Session()
         return self._session
 
     def _verify(self):
@@ -483,6 +499,14 @@ class JiraClient:
             verify=self._verify(), cert=cert, allow_redirects=False, stream=True)
         try:
             body = self._read_body(resp, start + self.timeout)
+        except JiraError:
+            raise
+        except Exception as e:  # urllib3 errors surface unwrapped from the raw stream
+            if isinstance(e, socket.timeout) or 'timeout' in e.__class__.__name__.lower():
+                raise self._fail('timeout', 'Jira stopped sending its answer for more than %s seconds (timeout). '
+                                            'Check the network path (proxy, firewall) to %s, or raise timeout.'
+                                 % (self.timeout, self.url))
+            raise _BrokenAnswer('the connection broke in the middle of the answer (%s)' % _short_exc(e))
         finally:
             resp.close()
         return JiraResponse(resp.status_code, resp.headers, body, url)
@@ -490,6 +514,7 @@ class JiraClient:
     def send(self, method, url, params=None, json_body=None, authenticate=True):
         """One logical request with the retry policy applied. Returns a :class:`JiraResponse`
         for any HTTP status; raises :class:`JiraError` for transport failures."""
+        rq = import_requests()
         attempt = 0
         waited = 0.0
         while True:
@@ -498,22 +523,22 @@ class JiraClient:
                 resp = self._send_once(method, url, params, json_body, authenticate)
             except JiraError:
                 raise
-            except requests.exceptions.SSLError as e:
+            except rq.exceptions.SSLError as e:
                 raise self._fail('tls_error', 'TLS verification of %s failed (%s). If the site uses a private CA, '
                                               'give its certificate in ca_path; check that the URL host matches the '
                                               'certificate and that it has not expired. validate_certs=false only '
                                               'for a throwaway test instance.' % (self.url, _short_exc(e)))
-            except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as e:
+            except (rq.exceptions.ConnectTimeout, rq.exceptions.ReadTimeout) as e:
                 raise self._fail('timeout', 'No answer from %s within %s seconds (%s). Check the network path '
                                             '(proxy, firewall) or raise timeout.' % (self.url, self.timeout, _short_exc(e)))
-            except requests.exceptions.ConnectionError as e:
+            except (rq.exceptions.ConnectionError, _BrokenAnswer) as e:
                 last = self._fail('connection_error', 'Could not connect to %s (%s). Check the host name, the port, '
                                                       'DNS and that Jira is running and reachable from this host.'
                                   % (_origin(url), _short_exc(e)))
                 wait = self.policy.next_wait(attempt, waited)
                 if wait is None:
                     raise last
-            except requests.exceptions.RequestException as e:
+            except rq.exceptions.RequestException as e:
                 raise self._fail('connection_error', 'Request to %s failed (%s).' % (_origin(url), _short_exc(e)))
             else:
                 if resp.status not in RETRY_STATUSES:

@@ -257,6 +257,12 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
 
 PROJECT_KEY_RE = re.compile(r'^[A-Z][A-Z0-9_]{0,254}$')
 PERMISSION_KEY_RE = re.compile(r'^[A-Z][A-Z0-9_]{0,127}$')
+MAX_TOKEN_LENGTH = 8192
+MAX_NAME_LENGTH = 255
+
+
+class _OptionError(Exception):
+    """An option value the module refuses before sending anything (no failure_reason applies)."""
 
 
 def check_inputs(params):
@@ -271,6 +277,14 @@ def check_inputs(params):
     if any(ord(c) < 0x20 or ord(c) == 0x7f for c in token):
         raise JiraError('invalid_credentials', 'Option api_token contains control characters (a newline?). Give the '
                                                'token exactly as Atlassian showed it.')
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise JiraError('invalid_credentials', 'Option api_token is longer than %d characters; Atlassian API tokens '
+                                               'and personal access tokens are far shorter. Check what the variable '
+                                               'holds.' % MAX_TOKEN_LENGTH)
+    for option in ('username', 'expected_username', 'expected_account_id'):
+        value = params.get(option)
+        if value is not None and len(value) > MAX_NAME_LENGTH:
+            raise _OptionError('Option %s is longer than %d characters.' % (option, MAX_NAME_LENGTH))
     username = params.get('username')
     if params['auth_type'] == 'basic':
         if not username or username != username.strip() or any(ord(c) < 0x20 or ord(c) == 0x7f for c in username):
@@ -284,21 +298,13 @@ def check_inputs(params):
                                      ('required_permissions', PERMISSION_KEY_RE, 'BROWSE_PROJECTS')):
         for value in params[option]:
             if not isinstance(value, str) or not pattern.match(value):
-                raise _option_error('Option %s has an invalid entry: give upper-case keys such as %s.' % (option, example))
+                raise _OptionError('Option %s has an invalid entry: give upper-case keys such as %s.' % (option, example))
     for option in ('required_groups', 'required_application_roles'):
         for value in params[option]:
             if not value or not value.strip() or len(value) > 255:
-                raise _option_error('Option %s has an empty or over-long entry.' % option)
+                raise _OptionError('Option %s has an empty or over-long entry.' % option)
     if params['projects'] and not params['required_permissions']:
-        raise _option_error('Option required_permissions is empty; give at least one permission to check in projects.')
-
-
-class _OptionError(Exception):
-    pass
-
-
-def _option_error(msg):
-    return _OptionError(msg)
+        raise _OptionError('Option required_permissions is empty; give at least one permission to check in projects.')
 
 
 def account_summary(data):
