@@ -398,3 +398,34 @@ def test_cloud_permissions_pass_the_required_parameter_and_map_404():
 def test_unknown_failure_reason_is_a_programming_error():
     with pytest.raises(ValueError):
         jc.JiraError('bogus', 'x')
+
+
+class BrokenRaw(FakeRaw):
+    def __init__(self, exc):
+        super().__init__(b'{"accountId": ')
+        self.exc = exc
+        self.reads = 0
+
+    def read1(self, n):
+        self.reads += 1
+        if self.reads > 1:
+            raise self.exc
+        return self._io.read(n)
+
+
+def test_stall_in_the_middle_of_the_answer_is_a_timeout():
+    import urllib3
+    resp = FakeResponse(200, '', JSON)
+    resp.raw = BrokenRaw(urllib3.exceptions.ReadTimeoutError(None, '/myself', 'Read timed out.'))
+    with pytest.raises(jc.JiraError) as e:
+        client(FakeSession(resp, FakeResponse(200, USER, JSON)), retries=2).myself()
+    assert e.value.failure_reason == 'timeout'
+
+
+def test_break_in_the_middle_of_the_answer_is_retried_as_a_connection_error():
+    import urllib3
+    broken = FakeResponse(200, '', JSON)
+    broken.raw = BrokenRaw(urllib3.exceptions.ProtocolError('Connection broken: IncompleteRead'))
+    session = FakeSession(broken, FakeResponse(200, USER, JSON))
+    assert client(session, retries=1).myself()['accountId']
+    assert len(session.calls) == 2
