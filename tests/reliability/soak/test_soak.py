@@ -1,8 +1,9 @@
-"""The role run 50 times in a row on 3 hosts against the emulator, with a random fault injected
-into 10 % of the requests Jira receives (seeded RNG, seed in the record): no host ever ends a run
-with a partial or missing config once it had one; every run either converges every host to that
-run's settings or fails cleanly with the role's own message (never a crash) and leaves every file
-byte for byte as it was; no temp file is ever left; the final files equal the last successful run's.
+"""The role, through the shipped playbook integrations.jira.provision, run 50 times in a row on
+3 hosts against the emulator, with a random fault injected into 10 % of the requests Jira
+receives (seeded RNG, seed in the record): no host ever ends a run with a partial or missing
+config once it had one; every run either converges every host to that run's settings or fails
+cleanly with the role's own message (never a crash) and leaves every file byte for byte as it
+was; no temp file is ever left; the final files equal the last successful run's.
 
 Each run writes different settings (the run number), and the token is rotated every 10 runs, so
 "unchanged" and "converged" are told apart. Reproduce a run with RELIABILITY_SOAK_SEED=<seed>.
@@ -28,7 +29,6 @@ HOSTS = 3
 FAULT_RATE = 0.10
 ROTATE_EVERY = 10
 TEMP_PREFIX = '.jira-tmp-'
-SLOTS_PER_RUN = 40  # more than any run sends (retries included)
 
 # (kind, kwargs). Some are absorbed by the client's retries, the others make the run fail.
 FAULTS = [
@@ -46,17 +46,8 @@ FAULTS = [
     ('redirect_login', {}),
     ('status', {'status': 401, 'body': 'Unauthorized'}),
 ]
-NO_FAULT = ('slow', {'delay': 0})  # a queue entry that changes nothing: keeps faults on their request
 
-PLAYBOOK = '''
-- hosts: targets
-  gather_facts: false
-  roles:
-    - role: integrations.jira.jira_integration
-      vars:
-        jira_integration_config_path: "{{ soak_root }}/{{ inventory_hostname }}/conf/jira.yml"
-        jira_integration_fact_path: "{{ soak_root }}/{{ inventory_hostname }}/facts.d/jira_integration.fact"
-'''
+PLAYBOOK = 'integrations.jira.provision'  # the shipped playbook, by its FQCN
 
 
 def config_of(root, host):
@@ -71,68 +62,58 @@ def read(path):
         return None
 
 
-def plan_faults(emu, rng):
-    """Queue one entry per coming request: a random fault with probability FAULT_RATE, else none."""
-    emu.clear_faults()
-    plan = []
-    for _ in range(SLOTS_PER_RUN):
-        kind, kw = rng.choice(FAULTS) if rng.random() < FAULT_RATE else NO_FAULT
-        plan.append((kind, kw))
-        emu.add_fault('*', kind, times=1, **kw)
-    return plan
-
-
 def test_soak_role_runs_with_random_faults(reliability_record, jira_emulator):
     rec = reliability_record
     emu = jira_emulator
     seed = int(os.environ.get('RELIABILITY_SOAK_SEED') or random.SystemRandom().randrange(2 ** 32))
     print('soak seed: %d (RELIABILITY_SOAK_SEED=%d reproduces it)' % (seed, seed))
-    rng = random.Random(seed)
     rec.scenario = 'the role run %d times in a row, 3 hosts, random faults in %d %% of requests' % (RUNS, FAULT_RATE * 100)
     rec.fault = 'one of %d fault kinds (5xx, 429, reset, slow, bad bodies, 401) on a random 10 %% of requests' % len(FAULTS)
     rec.details['seed'] = seed
 
     root = tempfile.mkdtemp(prefix='soak-hosts-', dir=_scratch_dir())
     hosts = ['s%d' % i for i in range(HOSTS)]
-    inventory = '[targets]\n' + ''.join('%s ansible_connection=local ansible_python_interpreter=%s\n'
-                                        % (h, sys.executable) for h in hosts)
-    playbook = os.path.join(tempfile.mkdtemp(prefix='soak-pb-', dir=_scratch_dir()), 'site.yml')
-    with open(playbook, 'w') as f:
-        f.write(PLAYBOOK)
+    # The playbook's default group; each host its own paths (the hosts share this file system).
+    inventory = '[jira_integration]\n' + ''.join(
+        '%s ansible_connection=local ansible_python_interpreter=%s jira_integration_config_path=%s '
+        'jira_integration_fact_path=%s\n' % (h, sys.executable, config_of(root, h),
+                                            os.path.join(root, h, 'facts.d', 'jira_integration.fact'))
+        for h in hosts)
 
     token = emu.service_token
     tokens_used = [token]
     last_good = None   # {host: bytes} after the last successful run
     had = {}           # host -> bytes it holds (once it had a config)
+    # One fault for the whole soak: each request is hit with probability FAULT_RATE (the emulator's
+    # seeded RNG picks whether and which kind); the request log names the fault each request got.
+    emu.add_fault('*', 'random', times=None, probability=FAULT_RATE, seed=seed,
+                  kinds=[dict(kw, kind=kind) for kind, kw in FAULTS])
     stats = dict(successes=0, failures=0, requests=0, faulted_requests=0, fault_kinds={}, failure_reasons={})
     for run in range(RUNS):
         if run and run % ROTATE_EVERY == 0:
             token = 'rot-' + secrets.token_urlsafe(24)
             emu.service_account.tokens.append(token)
             tokens_used.append(token)
-        plan = plan_faults(emu, rng)
-        before_requests = emu.total_requests()
-        extra = dict(soak_root=root, jira_integration_url=emu.url, jira_integration_username=emu.service_username,
+        before_log = len(emu.requests)
+        extra = dict(jira_integration_url=emu.url, jira_integration_username=emu.service_username,
                      jira_integration_api_token=token, jira_integration_allow_insecure_http=True,
                      jira_integration_require_vaulted_token=False, jira_integration_timeout=3,
                      jira_integration_retries=2, jira_integration_max_retry_wait=2,
                      jira_integration_config_settings={'soak_run': run})
         workdir = new_workdir('soak')
-        result = run_playbook(playbook, inventory=inventory, extra_vars=extra, forks=HOSTS, workdir=workdir,
+        result = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra, forks=HOSTS, workdir=workdir,
                               env={'ANSIBLE_PIPELINING': 'True'}, timeout=180)
         for t in tokens_used:
             scan_run(result, t, emu.service_username, name_only_paths=[root],
                      extra_paths=[os.path.join(root, h, 'facts.d') for h in hosts])
         rec.inputs += 1
 
-        sent = emu.total_requests() - before_requests
-        faulted = [plan[i] for i in range(min(sent, len(plan))) if plan[i] != NO_FAULT]
-        assert sent <= SLOTS_PER_RUN, 'run %d sent %d requests; raise SLOTS_PER_RUN' % (run, sent)
-        stats['requests'] += sent
+        log = emu.requests[before_log:]
+        faulted = [r['fault'] for r in log if r.get('fault')]
+        stats['requests'] += len(log)
         stats['faulted_requests'] += len(faulted)
-        for kind, kw in faulted:
-            key = kind + ('-%s' % kw['status'] if 'status' in kw else '')
-            stats['fault_kinds'][key] = stats['fault_kinds'].get(key, 0) + 1
+        for kind in faulted:
+            stats['fault_kinds'][kind] = stats['fault_kinds'].get(kind, 0) + 1
 
         now = {h: read(config_of(root, h)) for h in hosts}
         where = 'run %d (seed %d, faults %r)' % (run, seed, faulted)
