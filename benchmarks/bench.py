@@ -270,7 +270,17 @@ def main(argv=None):
     parser.add_argument('--no-profile', action='store_true', help='skip the cProfile run of scenario A')
     parser.add_argument('--collection', help='run scenario A from another checkout of the collection (experiments)')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir (logs) for inspection')
+    parser.add_argument('--make-snapshot', metavar='DIR',
+                        help='copy the collection to DIR and exit (for several concurrent runs on one version)')
     args = parser.parse_args(argv)
+    if args.make_snapshot:
+        dest = os.path.abspath(args.make_snapshot)
+        text = 'snapshot taken %s UTC of %s' % (time.strftime('%H:%M', time.gmtime()), describe(REPO))
+        snapshot(REPO, dest)
+        with open(os.path.join(dest, 'SNAPSHOT_OF'), 'w') as handle:
+            handle.write(text + '\n')
+        log(text)
+        return 0
 
     global PROVISION
     collection = os.path.abspath(args.collection or REPO)
@@ -309,7 +319,7 @@ def main(argv=None):
     source = collection
     collection = snapshot(collection, os.path.join(root, 'snapshot'))
     PROVISION = os.path.join(collection, 'playbooks', 'provision.yml')
-    notes.append('Collection measured: %s' % describe(source))
+    notes.append('Collection measured: %s.' % describe(source))
     token = secrets.token_urlsafe(24)
     emulator = Emulator(root, token)
     try:
@@ -397,6 +407,8 @@ SNAPSHOT_PARTS = ('galaxy.yml', 'meta', 'plugins', 'roles', 'playbooks')
 
 def snapshot(src, dest):
     os.makedirs(dest)
+    if os.path.exists(os.path.join(src, 'SNAPSHOT_OF')):
+        shutil.copy2(os.path.join(src, 'SNAPSHOT_OF'), dest)
     for part in SNAPSHOT_PARTS:
         path = os.path.join(src, part)
         if os.path.isdir(path):
@@ -408,6 +420,9 @@ def snapshot(src, dest):
 
 def describe(src):
     """The commit and whether the measured parts differ from it."""
+    if os.path.exists(os.path.join(src, 'SNAPSHOT_OF')):  # benchmarks/bench.py --make-snapshot
+        with open(os.path.join(src, 'SNAPSHOT_OF')) as handle:
+            return handle.read().strip()
     def git(*cmd):
         return subprocess.run(('git', '-C', src) + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               universal_newlines=True).stdout.strip()

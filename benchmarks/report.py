@@ -330,3 +330,40 @@ def render(data, table, rows, plots, out_dir):
     w('Raw measurements: `%s`.' % os.path.relpath(os.path.join(out_dir, 'performance', 'results.json'), out_dir))
     w('')
     return '\n'.join(out)
+
+
+def merge(paths):
+    """One report from several results.json of concurrent runs on the same snapshot (a busy machine)."""
+    parts = []
+    for path in paths:
+        with open(path) as handle:
+            parts.append(json.load(handle))
+    data = dict(parts[0])
+    data['runs'] = [r for p in parts for r in p['runs']]
+    data['hosts'] = sorted(set(n for p in parts for n in p['hosts']))
+    data['labels'] = [s for s in ('A', 'B', 'C') if any(s in p['labels'] for p in parts)]
+    data['extra'] = {}
+    for p in parts:
+        data['extra'].update(p['extra'])
+    data['notes'] = []
+    for p in parts:
+        for note in p['notes']:
+            if note not in data['notes'] and not note.startswith('PARTIAL'):
+                data['notes'].append(note)
+    data['notes'].append('This report merges %d benchmark processes that ran at the same time on the same '
+                         'snapshot (%s), each alternating its own scenarios; see "Read this first".'
+                         % (len(parts), '; '.join('N=%s %s' % (','.join(str(n) for n in p['hosts']), ','.join(p['labels']))
+                                                  for p in parts)))
+    data['failures'] = sum(p['failures'] for p in parts)
+    data['duration'] = max(p['duration'] for p in parts)
+    data['started'] = min(p['started'] for p in parts)
+    data['repeat'] = max(p['repeat'] for p in parts)
+    data['repeat_large'] = max(p['repeat_large'] for p in parts)
+    data['quick'] = False
+    data['merged'] = len(parts)
+    return data
+
+
+if __name__ == '__main__':
+    # python benchmarks/report.py OUT_DIR RESULTS.json [RESULTS.json ...]
+    write(merge(sys.argv[2:]), os.path.abspath(sys.argv[1]))
