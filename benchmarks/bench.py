@@ -425,7 +425,7 @@ def describe(src):
             return handle.read().strip()
     def git(*cmd):
         return subprocess.run(('git', '-C', src) + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              universal_newlines=True).stdout.strip()
+                              universal_newlines=True).stdout.rstrip()
     head = git('log', '-1', '--format=%h %s')
     if not head:
         return src
