@@ -23,7 +23,7 @@ description:
   - The API token never appears in output, diffs, errors or file names. In diff mode each token is shown as
     C(<KEY sha256:FINGERPRINT>), so a token rotation is visible without the secret.
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 extends_documentation_fragment:
   - ansible.builtin.files
   - integrations.jira.attributes

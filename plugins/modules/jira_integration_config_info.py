@@ -18,7 +18,7 @@ description:
     mode and owner, and a list of RV(problems).
   - Read-only. Takes the same O(path), O(format), O(keys), O(section) and O(root_key) as the writer.
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 extends_documentation_fragment:
   - integrations.jira.attributes
   - integrations.jira.attributes.info_module

@@ -344,7 +344,7 @@ def _mount_tmpfs(size='256k'):
         pytest.skip('mounting a tmpfs needs root; tests run as uid %d' % os.geteuid())
     where = tempfile.mkdtemp(prefix='cfg-mnt-', dir=_scratch_dir())
     done = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % size, 'tmpfs', where],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if done.returncode != 0:
         os.rmdir(where)
         pytest.skip('cannot mount a tmpfs here: %s' % done.stderr.decode().strip())
@@ -355,7 +355,7 @@ def _mount_tmpfs(size='256k'):
 def tmpfs():
     where = _mount_tmpfs()
     yield where
-    subprocess.run(['umount', '-l', where])
+    subprocess.run(['umount', '-l', where], check=False)
     os.rmdir(where)
 
 
@@ -500,20 +500,20 @@ def test_yaml_merge_without_pyyaml_on_the_target_fails_clearly_and_own_files_sti
 
 def _ansible_min_target_python():
     """The oldest target Python the running ansible-core manages (module_utils.basic._PY_MIN)."""
-    import ansible.module_utils.basic as basic
+    from ansible.module_utils import basic
     from ansible.release import __version__
     return tuple(getattr(basic, '_PY_MIN', (3, 6))[:2]), __version__
 
 
 def _find_python(version):
-    done = subprocess.run([os.path.join(REPO_ROOT, 'scripts', 'find-python'), version], stdout=subprocess.PIPE)
+    done = subprocess.run([os.path.join(REPO_ROOT, 'scripts', 'find-python'), version], stdout=subprocess.PIPE, check=False)
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
 def _python_without_yaml():
     for v in ('3.9', '3.10', '3.12', '3.13'):
         p = _find_python(v)
-        if p and subprocess.run([p, '-c', 'import yaml'], stderr=subprocess.DEVNULL).returncode != 0:
+        if p and subprocess.run([p, '-c', 'import yaml'], stderr=subprocess.DEVNULL, check=False).returncode != 0:
             return p
     pytest.skip('no target Python without PyYAML found by scripts/find-python (3.9-3.13)')
 
