@@ -1,10 +1,11 @@
 """Three real SSH targets — each a network namespace on this machine with its own veth link,
 address in 10.213.N.0/24 (no route anywhere else), sshd and host key made for the test — get the
-role through Ansible's ssh connection with a test key and strict host-key checking. When one
-host's link is cut while its config file is being written, the other hosts finish, the cut host
-is reported unreachable, its file is then either the complete old or the complete new version
-(never a mix, never missing, no temp file left), and a re-run with the link back converges every
-host. Only 127.0.0.1 (the emulator) and the namespace addresses are ever contacted.
+role (the shipped playbook integrations.jira.provision) through Ansible's ssh connection with a
+test key and strict host-key checking. When one host's link is cut while its config file is being
+written, the other hosts finish, the cut host is reported unreachable, its file is then either the
+complete old or the complete new version (never a mix, never missing, no temp file left), and a
+re-run with the link back converges every host. Only 127.0.0.1 (the emulator) and the namespace
+addresses are ever contacted.
 
 Needs root (namespaces, veth pairs) and sshd: ``support.netns.ensure_sshd`` installs
 openssh-server with apt-get when it is missing. Skipped, with the error, where ``ip netns add``
@@ -31,18 +32,9 @@ TEMP_PREFIX = '.jira-tmp-'
 CUT = 'h1'
 HOLD_S = 6  # the cut host's write keeps its temp file this long (validate sleeps): the cut lands mid-write
 
-PLAYBOOK = r'''
-- hosts: targets
-  gather_facts: false
-  roles:
-    - role: integrations.jira.jira_integration
-      vars:
-        jira_integration_config_path: "{{ host_root }}/conf/jira.yml"
-        jira_integration_fact_path: "{{ host_root }}/facts.d/jira_integration.fact"
-        jira_integration_config_validate: >-
-          {{ "/bin/sh -c 'touch " ~ cut_marker ~ "; sleep " ~ hold ~ "; test -s \"$0\"' %s"
-             if inventory_hostname == cut_host else '' }}
-'''
+PLAYBOOK = 'integrations.jira.provision'  # the shipped playbook, by its FQCN
+# The cut host's write holds its temp file while validate sleeps (only when cut_validate is given).
+CUT_HOST_VARS = "jira_integration_config_validate: \"{{ cut_validate | default('') }}\"\n"
 
 
 @pytest.fixture(scope='module')
@@ -105,11 +97,17 @@ def test_cut_link_mid_run(reliability_record, netns_hosts, jira_emulator):
 
     sync = tempfile.mkdtemp(prefix='ssh-sync-', dir=_scratch_dir())
     marker = os.path.join(sync, 'cut-host-is-writing')
-    playbook = os.path.join(sync, 'site.yml')
-    with open(playbook, 'w') as f:
-        f.write(PLAYBOOK)
-    inventory = hosts.inventory(python=sys.executable,
-                                hostvars={h.name: {'host_root': h.dir} for h in hosts.hosts})
+    # Each host its own paths (the namespaces share this file system); the playbook's default group.
+    inventory = os.path.join(sync, 'inventory.ini')
+    with open(inventory, 'w') as f:
+        f.write(hosts.inventory(python=sys.executable, group='jira_integration', hostvars={h.name: {
+            'jira_integration_config_path': config_path(h),
+            'jira_integration_fact_path': os.path.join(h.dir, 'facts.d', 'jira_integration.fact')}
+            for h in hosts.hosts}))
+    os.mkdir(os.path.join(sync, 'host_vars'))
+    with open(os.path.join(sync, 'host_vars', CUT + '.yml'), 'w') as f:
+        f.write(CUT_HOST_VARS)
+    slow_validate = "/bin/sh -c 'touch %s; sleep %d; test -s \"$0\"' %%s" % (marker, HOLD_S)
     ssh_env = {'ANSIBLE_HOST_KEY_CHECKING': 'True',
                'ANSIBLE_SSH_CONTROL_PATH_DIR': os.path.join(hosts.workdir, 'cp')}
     old_token = emu.service_token
@@ -117,15 +115,16 @@ def test_cut_link_mid_run(reliability_record, netns_hosts, jira_emulator):
     emu.service_account.tokens.append(new_token)
     names = [h.name for h in hosts.hosts]
 
-    def play(token, version, cut_host=''):
+    def play(token, version, cut=False):
         workdir = new_workdir('ssh')
         extra = dict(jira_integration_url=emu.url, jira_integration_username=emu.service_username,
                      jira_integration_api_token=token, jira_integration_allow_insecure_http=True,
                      jira_integration_require_vaulted_token=False,
-                     jira_integration_config_settings={'version': version},
-                     cut_host=cut_host, cut_marker=marker, hold=HOLD_S)
+                     jira_integration_config_settings={'version': version})
+        if cut:
+            extra['cut_validate'] = slow_validate
         env = exposure_env(workdir, ssh_env)
-        result = run_playbook(playbook, inventory=inventory, extra_vars=extra, forks=3, env=env, workdir=workdir,
+        result = run_playbook(PLAYBOOK, inventory=inventory, extra_vars=extra, forks=3, env=env, workdir=workdir,
                               timeout=300)
         for t in (old_token, new_token):
             scan_run(result, t, emu.service_username, name_only_paths=[os.path.dirname(config_path(h)) for h in hosts.hosts],
@@ -145,7 +144,7 @@ def test_cut_link_mid_run(reliability_record, netns_hosts, jira_emulator):
     # 2. The rotation run; h1's link is cut while its write holds the temp file.
     cut = hosts.hosts[names.index(CUT)]
     box = {}
-    runner = threading.Thread(target=lambda: box.setdefault('result', play(new_token, 'new', cut_host=CUT)))
+    runner = threading.Thread(target=lambda: box.setdefault('result', play(new_token, 'new', cut=True)))
     runner.start()
     deadline = time.time() + 240
     while not os.path.exists(marker) and runner.is_alive() and time.time() < deadline:
