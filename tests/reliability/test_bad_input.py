@@ -736,3 +736,65 @@ def test_table_role_variables(jira_emulator, reliability_record, case):
         assert tree_state(base) == before[host], host
     assert emu.total_requests() == 0
     rec.check('both hosts unchanged, no fact written, no request to Jira')
+
+
+def _admin_cases():
+    conn = dict(url=CLOUD, username='jira-admin@example.com', api_token=TOKEN, deployment='cloud', retries=0, timeout=2)
+
+    def c(case_id, module, words, **over):
+        args = dict(conn)
+        args.update(over)
+        return (case_id, module, {k: v for k, v in args.items() if v is not None}, words)
+
+    return [
+        c('jira_group: url evil.example@tenant', 'jira_group', ['url', 'user name'], name='g',
+          url='https://evil.example@tenant.atlassian.net'),
+        c('jira_group: url javascript:', 'jira_group', ['url'], name='g', url='javascript:alert(1)'),
+        c('jira_group: url IDN look-alike', 'jira_group', ['url', 'ascii'], name='g', url='https://ten\u0430nt.atlassian.net'),
+        c('jira_group: api_token empty', 'jira_group', ['api_token'], name='g', api_token=''),
+        c('jira_group: api_token trailing newline', 'jira_group', ['api_token'], name='g', api_token=TOKEN + '\n'),
+        c('jira_group: api_token 1 MB', 'jira_group', ['api_token'], name='g', api_token=TOKEN + 'x' * MB),
+        c('jira_group: username with colon', 'jira_group', ['username'], name='g', username='admin:x'),
+        c('jira_group: timeout negative', 'jira_group', ['timeout'], name='g', timeout=-3),
+        c('jira_group: name empty', 'jira_group', ['name'], name=''),
+        c('jira_group: state unknown', 'jira_group', ['state'], name='g', state='gone'),
+        c('jira_group_membership: users wrong type (dict)', 'jira_group_membership', ['users'], group='g',
+          users={'a': 1}),
+        c('jira_application_role: groups wrong type (dict)', 'jira_application_role', ['groups'], key='jira-software',
+          groups={'a': 1}),
+        c('jira_project_role: projects missing', 'jira_project_role', ['projects'], role='Developers', groups=['g']),
+        c('jira_user: products wrong type (dict)', 'jira_user', ['products'], name='u', email='u@example.com',
+          products={'a': 1}),
+    ]
+
+
+def test_table_admin_modules(reliability_record):
+    rec = reliability_record
+    cases = _admin_cases()
+    rec.scenario = 'admin modules (jira_group, _membership, _application_role, _project_role, jira_user): %d bad inputs' % len(cases)
+    rec.fault = '; '.join(c[0] for c in cases)
+    rec.inputs = len(cases)
+    workdir = new_workdir('bad-admin')
+    inventory = netns_inventory(workdir)
+    if inventory is None:
+        pytest.skip('unshare -n is not available: without a network namespace a missed check would reach the internet')
+    tasks = []
+    for n, (case_id, module, args, _words) in enumerate(cases):
+        tasks.append('    - name: %s\n      integrations.jira.%s: %s\n      ignore_errors: true\n'
+                     % (json.dumps('case %02d: %s' % (n, case_id)), module, to_yaml(args)))
+    pb = os.path.join(workdir, 'play.yml')
+    with open(pb, 'w', encoding='ascii') as f:
+        f.write('- hosts: all\n  gather_facts: false\n  tasks:\n' + ''.join(tasks))
+    result = run_playbook(pb, inventory=inventory, verbosity=2, env=exposure_env(workdir, {'ANSIBLE_NO_TARGET_SYSLOG': 'True'}),
+                          workdir=workdir)
+    scan_run(result, TOKEN, 'jira-admin@example.com')
+
+    def nothing_sent(case_id, out):
+        if out.get('failure_reason') in SENT_REASONS:
+            return 'was sent (failure_reason %s): %s' % (out['failure_reason'], str(out.get('msg'))[:200])
+        return None
+
+    problems = judge(result, [(c[0], c[2], c[3]) for c in cases], nothing_sent)
+    assert not problems, '\n'.join(problems)
+    rec.check('every case fails with a message naming the option')
+    rec.check('nothing sent: no failure_reason of a request; the modules ran in an empty network namespace')
