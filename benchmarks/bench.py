@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Benchmarks of integrations.jira against the local Jira emulator (issue 7).
 
     benchmarks/run            # full run: N = 10, 100, 300; writes docs/performance.md and its plots
@@ -213,7 +213,7 @@ def run_playbook(ws, playbook, n, label, extra_vars=None, log_name=None, profile
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ws.root)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            dummy_pid, status, usage = os.wait4(proc.pid, 0)
         except BaseException:
             proc.terminate()
             proc.wait()
@@ -423,9 +423,10 @@ def describe(src):
     if os.path.exists(os.path.join(src, 'SNAPSHOT_OF')):  # benchmarks/bench.py --make-snapshot
         with open(os.path.join(src, 'SNAPSHOT_OF')) as handle:
             return handle.read().strip()
+
     def git(*cmd):
         return subprocess.run(('git', '-C', src) + cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              universal_newlines=True).stdout.rstrip()
+                              universal_newlines=True, check=False).stdout.rstrip()
     head = git('log', '-1', '--format=%h %s')
     if not head:
         return src
@@ -452,7 +453,7 @@ def profile_top(path, limit=30):
 
 def environment():
     version = subprocess.run([os.path.join(BIN_DIR, 'ansible'), '--version'], stdout=subprocess.PIPE,
-                             universal_newlines=True).stdout.splitlines()[0]
+                             universal_newlines=True, check=False).stdout.splitlines()[0]
     model = ''
     try:
         with open('/proc/cpuinfo') as handle:

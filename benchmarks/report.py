@@ -32,8 +32,8 @@ def summary(data):
         out.setdefault(key, []).append(run)
     table = {}
     for key, runs in out.items():
-        table[key] = dict((m, med([r.get(m) for r in runs])) for m in ('wall', 'cpu', 'rss_mib', 'requests', 'changed',
-                                                                         'load'))
+        metrics = ('wall', 'cpu', 'rss_mib', 'requests', 'changed', 'load')
+        table[key] = dict((m, med([r.get(m) for r in runs])) for m in metrics)
         table[key]['reps'] = len(runs)
         table[key]['rc'] = max(r['rc'] for r in runs)
     return table
@@ -69,8 +69,8 @@ def targets(data, table):
                      ok))
     if 'B' in labels:
         b_ok = all(get('B', n, 'first', 'requests') == n for n in hosts)
-        rows.append(('B makes N requests', 'B: %s' % ', '.join('%s at N=%d' % (fmt(get('B', n, 'first', 'requests'), '%d'), n)
-                                                              for n in hosts), b_ok))
+        per_n = ', '.join('%s at N=%d' % (fmt(get('B', n, 'first', 'requests'), '%d'), n) for n in hosts)
+        rows.append(('B makes N requests', 'B: %s' % per_n, b_ok))
     if 'A' in labels and 'C' in labels:
         r = ratio(get('A', mid, 'rerun'), get('C', mid, 'rerun'))
         rc = ratio(get('A', mid, 'rerun', 'cpu'), get('C', mid, 'rerun', 'cpu'))
@@ -94,8 +94,8 @@ def targets(data, table):
         uri = med([c['task'] for c in cred if c['which'] == 'uri'])
         r = ratio(info, uri)
         rows.append(('jira_credentials_info alone vs uri GET /myself <= 1.2',
-                     '%s (task time %ss vs %ss on %d hosts)' % (fmt(r), fmt(info), fmt(uri),
-                                                                 data['extra']['credentials']['hosts']),
+                     '%s (task time %ss vs %ss on %d hosts)' % (
+                         fmt(r), fmt(info), fmt(uri), data['extra']['credentials']['hosts']),
                      r is not None and r <= 1.2))
     return rows
 
@@ -146,7 +146,7 @@ def make_plots(results, perf_dir):
         sys.stderr.write('[bench] no plotting interpreter (%s): plots skipped\n' % python)
         return []
     proc = subprocess.run([python, os.path.join(BENCH_DIR, 'plot.py'), results, perf_dir],
-                          stdout=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, universal_newlines=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write('[bench] plotting failed: plots skipped\n')
         return []
@@ -157,8 +157,8 @@ def console(data, table, rows):
     lines = ['', 'scenario      N  phase   wall s   cpu s  rss MiB  requests  changed']
     for (s, n, phase) in sorted(table):
         t = table[(s, n, phase)]
-        lines.append('%-8s %6d  %-6s %7.2f %7.2f %8.0f %9d %8d' % (s, n, phase, t['wall'], t['cpu'], t['rss_mib'],
-                                                                  t['requests'], t['changed']))
+        lines.append('%-8s %6d  %-6s %7.2f %7.2f %8.0f %9d %8d' % (
+            s, n, phase, t['wall'], t['cpu'], t['rss_mib'], t['requests'], t['changed']))
     lines.append('')
     for n in data['hosts']:
         for phase in ('first', 'rerun'):
@@ -279,8 +279,9 @@ def render(data, table, rows, plots, out_dir):
         for which, title in (('info', 'integrations.jira.jira_credentials_info (deployment: cloud)'),
                              ('uri', 'ansible.builtin.uri')):
             rs = [c for c in cred['runs'] if c['which'] == which]
-            w('| %s | %s | %s | %s | %s |' % (title, fmt(med([c['task'] for c in rs])), fmt(med([c['wall'] for c in rs])),
-                                             fmt(med([c['cpu'] for c in rs])), fmt(med([c['requests'] for c in rs]), '%d')))
+            w('| %s | %s | %s | %s | %s |' % (
+                title, fmt(med([c['task'] for c in rs])), fmt(med([c['wall'] for c in rs])),
+                fmt(med([c['cpu'] for c in rs])), fmt(med([c['requests'] for c in rs]), '%d')))
         w('')
     if 'A' in labels:
         n = 100 if 100 in hosts else hosts[-1]
