@@ -1,8 +1,8 @@
 """Records for docs/reliability.md (format: README.md next to this file).
 
 Every test under tests/reliability gets a :class:`Record` (autouse fixture ``reliability_record``)
-written to build/reliability/records/<suite>/ at teardown. The first process of a run clears the
-previous records, the last one to finish renders the report.
+written to build/reliability/runs/<run id>/records/<suite>/ at teardown; the last process of a run
+to finish renders the report.
 """
 
 import contextlib
@@ -22,8 +22,8 @@ from support import leakscan
 from support.collection import REPO_ROOT
 
 STATE_DIR = os.path.join(REPO_ROOT, 'build', 'reliability')
-RECORDS_DIR = os.path.join(STATE_DIR, 'records')
-RUN_FILE = os.path.join(STATE_DIR, 'run.json')
+RUNS_DIR = os.path.join(STATE_DIR, 'runs')
+KEEP_RUNS_S = 24 * 3600
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITE_OF_DIR = {'fs': 'fs-faults', 'concurrency': 'concurrency', 'ssh': 'ssh', 'soak': 'soak'}
 
@@ -83,7 +83,7 @@ class Record:
                     duration_s=self.duration_s, details=self.details)
 
     def write(self):
-        directory = os.path.join(RECORDS_DIR, self.suite)
+        directory = os.path.join(_records_dir(), self.suite)
         os.makedirs(directory, exist_ok=True)
         name = re.sub(r'[^A-Za-z0-9_.-]+', '_', self.nodeid)[-180:] + '.json'
         tmp = os.path.join(directory, '.%s.%d.tmp' % (name, os.getpid()))
@@ -101,6 +101,17 @@ def _run_id(config):
     return config._rel_run_id, 1
 
 
+_CURRENT = {}
+
+
+def _xdist_controller(config):
+    return not hasattr(config, 'workerinput') and bool(getattr(config.option, 'numprocesses', None))
+
+
+def _records_dir():
+    return os.path.join(RUNS_DIR, _CURRENT['run_id'], 'records')
+
+
 @contextlib.contextmanager
 def _locked():
     os.makedirs(STATE_DIR, exist_ok=True)
@@ -112,29 +123,41 @@ def _locked():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _state():
+def _state_path(run_id):
+    return os.path.join(RUNS_DIR, run_id, 'run.json')
+
+
+def _state(run_id):
     try:
-        with open(RUN_FILE) as f:
+        with open(_state_path(run_id)) as f:
             return json.load(f)
     except (OSError, ValueError):
         return {}
 
 
-def _save_state(state):
-    with open(RUN_FILE + '.tmp', 'w') as f:
-        json.dump(state, f)
-    os.replace(RUN_FILE + '.tmp', RUN_FILE)
+def _save_state(run_id, state):
+    path = _state_path(run_id)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(state, f, sort_keys=True)
+    os.replace(path + '.tmp', path)
 
 
 def pytest_configure(config):
-    # The first process of a run (xdist worker or plain pytest) clears the previous run's records;
-    # the others of the same run (same testrunuid) keep them.
-    run_id, _workers = _run_id(config)
+    # Each run (all xdist workers of one session share the testrunuid) writes into its own
+    # directory, so runs side by side never mix; runs older than a day are pruned.
+    if _xdist_controller(config):
+        return  # runs no test; its workers write the records
+    run_id, workers = _run_id(config)
+    _CURRENT['run_id'] = run_id
     with _locked():
-        if _state().get('run_id') != run_id:
-            shutil.rmtree(RECORDS_DIR, ignore_errors=True)
-            _save_state({'run_id': run_id, 'finished': 0})
-        os.makedirs(RECORDS_DIR, exist_ok=True)
+        os.makedirs(os.path.join(RUNS_DIR, run_id, 'records'), exist_ok=True)
+        if not _state(run_id):
+            _save_state(run_id, {'run_id': run_id, 'workers': workers, 'finished': 0, 'complete': False,
+                                 'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())})
+        for other in os.listdir(RUNS_DIR):
+            path = os.path.join(RUNS_DIR, other)
+            if other != run_id and time.time() - os.path.getmtime(path) > KEEP_RUNS_S:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -186,35 +209,43 @@ def reliability_record(request):
                     'that runs no Ansible)' % item.nodeid)
 
 
-def _full_run(session):
-    """True when this session ran the whole tests/reliability tree (no selection)."""
+def _clean_run(session):
+    """True when this session ran whole suite files or directories (no -k/-m, no single tests):
+    its records then stand for those suites in docs/reliability.md."""
     opt = session.config.option
     if getattr(opt, 'keyword', '') or getattr(opt, 'markexpr', '') or getattr(opt, 'lf', False) \
             or getattr(opt, 'deselect', None):
         return False
-    args = [a.split('::')[0] for a in session.config.args]
-    return any(os.path.abspath(a) in (HERE, os.path.dirname(HERE), REPO_ROOT) for a in args)
+    return not any('::' in str(a) for a in session.config.args)
 
 
 def pytest_sessionfinish(session, exitstatus):
     # The last process of the run to finish renders the report (no controller hook is needed,
     # so it also works when pytest is started on tests/ and never loads this conftest itself).
+    if _xdist_controller(session.config):
+        return
     run_id, workers = _run_id(session.config)
     with _locked():
-        state = _state()
-        if state.get('run_id') != run_id:
+        state = _state(run_id)
+        if not state:
             return
         state['finished'] = state.get('finished', 0) + 1
-        _save_state(state)
         if state['finished'] < workers:
+            _save_state(run_id, state)
             return
-        if not any(files for _r, _d, files in os.walk(RECORDS_DIR)):
+        records = os.path.join(RUNS_DIR, run_id, 'records')
+        if not any(files for _r, _d, files in os.walk(records)):
+            _save_state(run_id, state)
             return
+        state['complete'] = _clean_run(session)
+        state['finished_at'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        _save_state(run_id, state)
         report = load_report_module()
-        full = _full_run(session)
-        out = report.DOC_PATH if full else report.PARTIAL_PATH
-        report.render_to(out, complete=full)
+        if state['complete']:
+            out = report.render_to(report.DOC_PATH)
+        else:
+            out = report.render_to(report.PARTIAL_PATH, runs=[run_id])
     reporter = session.config.pluginmanager.get_plugin('terminalreporter')
     if reporter is not None:
         reporter.write_line('reliability report: %s%s' % (
-            os.path.relpath(out, REPO_ROOT), '' if full else ' (partial run; docs/reliability.md left alone)'))
+            os.path.relpath(out, REPO_ROOT), '' if state['complete'] else ' (selection only; docs/reliability.md left alone)'))
