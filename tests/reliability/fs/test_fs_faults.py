@@ -332,6 +332,34 @@ def test_target_swapped_for_a_symlink(reliability_record, variant):
     rec.check('nothing written or removed through the link; the link itself left alone')
 
 
+@pytest.mark.xfail(strict=True, reason='finding B3: the old inode gets the new mode before the move, so a hard '
+                                       'link at path changes the other file\'s mode')
+def test_target_swapped_for_a_hard_link(reliability_record):
+    rec = reliability_record
+    rec.scenario = 'target swapped for a hard link to another file between runs'
+    rec.fault = 'after a good run, the config file is replaced by a hard link to a 0644 file elsewhere'
+    d = target_dir()
+    elsewhere = target_dir('fs-elsewhere-')
+    path = os.path.join(d, 'jira.yml')
+    old, new = token(), token()
+    write_old(rec, path, old)
+    victim = os.path.join(elsewhere, 'victim.conf')
+    with open(victim, 'wb') as f:
+        f.write(b'someone else\'s file\n')
+    os.chmod(victim, 0o644)
+    os.unlink(path)
+    os.link(victim, path)
+    before_elsewhere = snapshot(elsewhere)
+    result = run(rec, args(path, new), [old, new], [d, elsewhere])
+    # Refusing or replacing the link with a new file are both fine; touching the other file is not.
+    assert snapshot(elsewhere) == before_elsewhere, _diff(before_elsewhere, snapshot(elsewhere))
+    rec.check('the other file keeps its content, mode and owner')
+    if result.rc == 0:
+        assert os.stat(path).st_ino != os.stat(victim).st_ino
+    assert not temp_files(d)
+    rec.check('no temporary file left')
+
+
 def test_directory_at_the_path(reliability_record):
     rec = reliability_record
     rec.scenario = 'a directory where the config file was'
