@@ -19,6 +19,7 @@ Usage::
         hosts.cut(1); hosts.restore(1)          # `ip link set ... down/up` on the controller side
 """
 
+import contextlib
 import fcntl
 import ipaddress
 import os
@@ -70,6 +71,14 @@ def namespaces_unavailable():
     return None
 
 
+@contextlib.contextmanager
+def _lock(name):
+    os.makedirs(_LOCK_DIR, exist_ok=True)
+    with open(os.path.join(_LOCK_DIR, name), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
 def find_sshd():
     for path in SSHD_CANDIDATES:
         if os.access(path, os.X_OK):
@@ -88,9 +97,7 @@ def ensure_sshd():
     apt = shutil.which('apt-get')
     if not apt:
         raise NetnsError('sshd is not installed and there is no apt-get to install openssh-server')
-    os.makedirs(_LOCK_DIR, exist_ok=True)
-    with open(os.path.join(_LOCK_DIR, '.sshd-install.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest-xdist workers: one install at a time
+    with _lock('.sshd-install.lock'):  # pytest-xdist workers: one install at a time
         path = find_sshd()
         if path:
             return path
@@ -204,22 +211,27 @@ class NetnsHosts:
         _run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'reliability-test', '-f', self.key])
         with open(self.key + '.pub') as f:
             client_pub = f.read()
-        self.octet = _pick_octet()
         known = []
-        for i in range(self.count):
-            base = int(ipaddress.ip_address('%s.%d.0' % (SUBNET, self.octet))) + 4 * i
-            host = Host(i, '%s%d-%d' % (NAME_PREFIX, os.getpid(), i), 'rb%xh%d' % (os.getpid(), i),
-                        str(ipaddress.ip_address(base + 2)), str(ipaddress.ip_address(base + 1)),
-                        os.path.join(self.workdir, 'h%d' % i))
-            self.hosts.append(host)
-            os.makedirs(host.dir, exist_ok=True)
-            self._link(host)
+        with _lock('.netns.lock'):  # two test processes must not pick the same network
+            self.octet = _pick_octet()
+            for i in range(self.count):
+                self._add_host(i)
+        for host in self.hosts:
             known.append(self._sshd(host, client_pub))
         with open(self.known_hosts, 'w') as f:
             f.write(''.join(known))
         for host in self.hosts:
             self._wait_listening(host)
         return self
+
+    def _add_host(self, i):
+        base = int(ipaddress.ip_address('%s.%d.0' % (SUBNET, self.octet))) + 4 * i
+        host = Host(i, '%s%d-%d' % (NAME_PREFIX, os.getpid(), i), 'rb%xh%d' % (os.getpid(), i),
+                    str(ipaddress.ip_address(base + 2)), str(ipaddress.ip_address(base + 1)),
+                    os.path.join(self.workdir, 'h%d' % i))
+        self.hosts.append(host)
+        os.makedirs(host.dir, exist_ok=True)
+        self._link(host)
 
     def stop(self):
         for host in self.hosts:

@@ -93,6 +93,7 @@ def expect_refusal(rec, result, path, reason_words):
     assert path in msg, msg
     assert any(w.lower() in msg.lower() for w in reason_words), msg
     rec.check('clear error naming the path and the reason')
+    rec.details['message'] = msg
     return msg
 
 
