@@ -389,8 +389,12 @@ def main(argv=None):
         if cred:
             extra['credentials'] = dict(hosts=m, runs=cred)
 
-    finally:
+    except BaseException:
         emulator.stop()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    emulator.stop()
 
     data = write_report()
     failures = state['failures']
