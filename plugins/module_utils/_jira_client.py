@@ -325,14 +325,61 @@ def register_secrets(module, username, token):
     module.no_log_values.update(secret_values(username, token))
 
 
-def client_from_module(module):
+MAX_TOKEN_LENGTH = 8192
+MAX_USERNAME_LENGTH = 255
+
+
+def _has_control(text):
+    return any(ord(c) < 0x20 or ord(c) == 0x7f for c in text)
+
+
+def check_credentials(username, token, auth_type='basic'):
+    """Refuse, before any request, credentials that could only fail: each failed login feeds
+    Jira's CAPTCHA counter, and an empty token would be answered as anonymous."""
+    if token is None or token == '':
+        raise JiraError('invalid_credentials', 'Option api_token is empty: Jira would answer as an anonymous user. '
+                                               'Give the API token (from Ansible Vault).')
+    if token != token.strip():
+        raise JiraError('invalid_credentials', 'Option api_token has leading or trailing whitespace (a copy-paste '
+                                               'slip?). API tokens contain none: remove it.')
+    if _has_control(token):
+        raise JiraError('invalid_credentials', 'Option api_token contains control characters (a newline?). Give the '
+                                               'token exactly as Atlassian showed it.')
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise JiraError('invalid_credentials', 'Option api_token is longer than %d characters; Atlassian API tokens '
+                                               'and personal access tokens are far shorter. Check what the variable '
+                                               'holds.' % MAX_TOKEN_LENGTH)
+    if auth_type == 'basic':
+        if not username or username != username.strip() or _has_control(username):
+            raise JiraError('invalid_credentials', 'Option username must be a non-empty account name without '
+                                                   'surrounding whitespace or control characters (Cloud: the email '
+                                                   'address; Data Center: the login name).')
+        if ':' in username:
+            raise JiraError('invalid_credentials', 'Option username must not contain ":" (HTTP basic authentication '
+                                                   'cannot carry it).')
+    if username is not None and len(username) > MAX_USERNAME_LENGTH:
+        raise JiraError('invalid_credentials', 'Option username is longer than %d characters.' % MAX_USERNAME_LENGTH)
+
+
+def client_from_module(module, fail_on_error=True):
     """Build a :class:`JiraClient` from the shared connection options, or fail the module with a
-    clear message (missing requests, invalid option values)."""
+    clear message (missing requests, refused credentials or URL). With ``fail_on_error=False`` a
+    refused URL or credential raises :class:`JiraError` for the caller to report."""
+    try:
+        return _client_from_params(module)
+    except JiraError as e:
+        if not fail_on_error:
+            raise
+        module.fail_json(msg=e.msg, failure_reason=e.failure_reason)
+
+
+def _client_from_params(module):
     if import_requests() is None:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR,
                          failure_reason=None)
     p = module.params
     register_secrets(module, p.get('username'), p.get('api_token'))
+    check_credentials(p.get('username'), p.get('api_token'), p.get('auth_type', 'basic'))
     for option in ('timeout', 'max_retry_wait'):
         if p[option] is not None and not p[option] > 0 and not (option == 'max_retry_wait' and p[option] == 0):
             module.fail_json(msg='Option %s must be a positive number of seconds.' % option, failure_reason=None)

@@ -429,3 +429,29 @@ def test_break_in_the_middle_of_the_answer_is_retried_as_a_connection_error():
     session = FakeSession(broken, FakeResponse(200, USER, JSON))
     assert client(session, retries=1).myself()['accountId']
     assert len(session.calls) == 2
+
+
+@pytest.mark.parametrize('username, token, auth_type, hint', [
+    ('bot@example.com', '', 'basic', 'empty'),
+    ('bot@example.com', None, 'basic', 'empty'),
+    ('bot@example.com', ' tok', 'basic', 'whitespace'),
+    ('bot@example.com', 'tok\n', 'basic', 'whitespace'),
+    ('bot@example.com', 'to\x00k', 'basic', 'control'),
+    ('bot@example.com', 't' * 8193, 'basic', 'longer'),
+    ('', 'tok', 'basic', 'username'),
+    ('bot@exa\nmple.com', 'tok', 'basic', 'username'),
+    ('a:b', 'tok', 'basic', '":"'),
+    ('u' * 256, 'tok', 'basic', 'longer'),
+])
+def test_check_credentials_refuses_slips_before_any_request(username, token, auth_type, hint):
+    with pytest.raises(jc.JiraError) as e:
+        jc.check_credentials(username, token, auth_type)
+    assert e.value.failure_reason == 'invalid_credentials'
+    assert hint.lower() in e.value.msg.lower()
+    if token:
+        assert token not in e.value.msg
+
+
+def test_check_credentials_accepts_bearer_without_username():
+    jc.check_credentials(None, 'NjE-pat-token', 'bearer')
+    jc.check_credentials('svc@example.com', 'ATATT3x-token=', 'basic')
