@@ -21,7 +21,7 @@ description:
   - Every failure has exactly one RV(failure_reason) and a message that says what to do.
   - Never retries HTTP 401 or 403 (each failed login counts towards Jira's CAPTCHA lock).
 author:
-  - integrations.jira contributors
+  - integrations.jira maintainers (@integrations-jira)
 extends_documentation_fragment:
   - integrations.jira.connection
   - integrations.jira.attributes

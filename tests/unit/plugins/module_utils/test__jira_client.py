@@ -434,7 +434,7 @@ def test_break_in_the_middle_of_the_answer_is_retried_as_a_connection_error():
 @pytest.mark.parametrize('username, token, auth_type, hint', [
     ('bot@example.com', '', 'basic', 'empty'),
     ('bot@example.com', None, 'basic', 'empty'),
-    ('bot@example.com', ' tok', 'basic', 'whitespace'),
+    ('bot@example.com', ' tok-9f2Q', 'basic', 'whitespace'),
     ('bot@example.com', 'tok\n', 'basic', 'whitespace'),
     ('bot@example.com', 'to\x00k', 'basic', 'control'),
     ('bot@example.com', 't' * 8193, 'basic', 'longer'),
