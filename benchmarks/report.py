@@ -59,35 +59,42 @@ def targets(data, table):
 
     # 1. Requests per play.
     if 'A' in labels:
-        reqs = sorted(set(int(get('A', n, p, 'requests')) for n in hosts for p in ('first', 'rerun')
+        a_hosts = [n for n in hosts if get('A', n, 'first', 'requests') is not None]
+        reqs = sorted(set(int(get('A', n, p, 'requests')) for n in a_hosts for p in ('first', 'rerun')
                           if get('A', n, p, 'requests') is not None))
         project = data['extra'].get('a_with_project', {})
         ok = reqs == [1] and project.get('requests') == 2
         rows.append(('Jira requests per play: 1 (+1 per checked project) whatever N',
                      'A: %s request(s) per run at N = %s; with one project: %s' % (
-                         '/'.join(str(r) for r in reqs), ', '.join(str(n) for n in hosts), project.get('requests')),
+                         '/'.join(str(r) for r in reqs), ', '.join(str(n) for n in a_hosts),
+                         project.get('requests', 'not measured')),
                      ok))
     if 'B' in labels:
-        b_ok = all(get('B', n, 'first', 'requests') == n for n in hosts)
-        per_n = ', '.join('%s at N=%d' % (fmt(get('B', n, 'first', 'requests'), '%d'), n) for n in hosts)
+        b_hosts = [n for n in hosts if get('B', n, 'first', 'requests') is not None]
+        b_ok = all(get('B', n, 'first', 'requests') == n for n in b_hosts)
+        per_n = ', '.join('%s at N=%d' % (fmt(get('B', n, 'first', 'requests'), '%d'), n) for n in b_hosts)
         rows.append(('B makes N requests', 'B: %s' % per_n, b_ok))
     if 'A' in labels and 'C' in labels:
         r = ratio(get('A', mid, 'rerun'), get('C', mid, 'rerun'))
         rc = ratio(get('A', mid, 'rerun', 'cpu'), get('C', mid, 'rerun', 'cpu'))
         rows.append(('Re-run wall time A/C <= 1.0 at N = %d' % mid, '%s (CPU time: %s)' % (fmt(r), fmt(rc)),
-                     r is not None and r <= 1.0))
+                     None if r is None else r <= 1.0))
     if 'A' in labels and 'B' in labels:
         r = ratio(get('A', mid, 'first'), get('B', mid, 'first'))
         rc = ratio(get('A', mid, 'first', 'cpu'), get('B', mid, 'first', 'cpu'))
         rows.append(('First-run wall time A/B <= 0.8 at N = %d' % mid, '%s (CPU time: %s)' % (fmt(r), fmt(rc)),
-                     r is not None and r <= 0.8))
+                     None if r is None else r <= 0.8))
     if 'A' in labels and big != mid:
         g1 = ratio(get('A', big, 'first'), get('A', mid, 'first'))
         g2 = ratio(get('A', big, 'rerun'), get('A', mid, 'rerun'))
         limit = 3.2 * big / 300.0 * 100.0 / mid if (big, mid) != (300, 100) else 3.2
+        c1 = ratio(get('A', big, 'first', 'cpu'), get('A', mid, 'first', 'cpu'))
+        c2 = ratio(get('A', big, 'rerun', 'cpu'), get('A', mid, 'rerun', 'cpu'))
+        measured = g1 is not None or g2 is not None
         rows.append(('Growth A time(%d)/time(%d) <= %.2f' % (big, mid, limit),
-                     'first %s, re-run %s' % (fmt(g1), fmt(g2)),
-                     g1 is not None and g2 is not None and g1 <= limit and g2 <= limit))
+                     'first %s, re-run %s (CPU time: %s, %s)' % (fmt(g1), fmt(g2), fmt(c1), fmt(c2))
+                     if measured else 'not measured: no A run at N = %d completed' % big,
+                     (g1 is not None and g2 is not None and g1 <= limit and g2 <= limit) if measured else None))
     cred = data['extra'].get('credentials', {}).get('runs', [])
     if cred:
         info = med([c['task'] for c in cred if c['which'] == 'info'])
@@ -168,7 +175,7 @@ def console(data, table, rows):
             lines.append('N=%-4d %-6s A/B %s  A/C %s' % (n, phase, fmt(ratio(a, b)), fmt(ratio(a, c))))
     lines.append('')
     for name, value, ok in rows:
-        lines.append('[%s] %s: %s' % ('HOLDS ' if ok else 'MISSED', name, value))
+        lines.append('[%s] %s: %s' % ('N/A   ' if ok is None else 'HOLDS ' if ok else 'MISSED', name, value))
     return lines
 
 
@@ -190,7 +197,7 @@ def render(data, table, rows, plots, out_dir):
     w('| Target | Measured | Holds |')
     w('|---|---|---|')
     for name, value, ok in rows:
-        w('| %s | %s | %s |' % (name, value, '**yes**' if ok else '**no**'))
+        w('| %s | %s | %s |' % (name, value, '**not measured**' if ok is None else '**yes**' if ok else '**no**'))
     w('')
     for note in data['notes']:
         w('- Note: %s' % note)
@@ -365,6 +372,48 @@ def merge(paths):
     return data
 
 
+def from_log(path, like):
+    """Runs recovered from a benchmark's progress log (stderr), for a process that has not written its
+    results.json yet; per-task times are not in the log. ``like`` is a results.json for the other fields."""
+    import re
+    with open(like) as handle:
+        data = json.load(handle)
+    runs, current = [], None
+    for line in open(path):
+        m = re.search(r'\] rep (\d+) N=(\d+) ([ABC]) (first|rerun)$', line.rstrip())
+        if m:
+            current = dict(rep=int(m.group(1)) - 1, n=int(m.group(2)), scenario=m.group(3), phase=m.group(4))
+            continue
+        m = re.search(r'wall ([\d.]+)s cpu ([\d.]+)s rss (\d+)MiB requests (\d+) changed (\d+) load ([\d.]+)', line)
+        if m and current:
+            current.update(wall=float(m.group(1)), cpu=float(m.group(2)), rss_mib=float(m.group(3)),
+                           requests=int(m.group(4)), changed=int(m.group(5)), load=float(m.group(6)), rc=0,
+                           tasks=[], counts={})
+            runs.append(current)
+            current = None
+    data.update(runs=runs, hosts=sorted(set(r['n'] for r in runs)),
+                labels=[s for s in ('A', 'B', 'C') if any(r['scenario'] == s for r in runs)], extra={},
+                notes=['Runs of %s recovered from its progress log (no per-task times).' % os.path.basename(path)])
+    return data
+
+
 if __name__ == '__main__':
-    # python benchmarks/report.py OUT_DIR RESULTS.json [RESULTS.json ...]
-    write(merge(sys.argv[2:]), os.path.abspath(sys.argv[1]))
+    # python benchmarks/report.py OUT_DIR RESULTS.json|LOG=progress.log [...]
+    #   LOG=file reads the runs a still-running or interrupted benchmark printed (needs one RESULTS.json too).
+    jsons = [a for a in sys.argv[2:] if not a.startswith('LOG=')]
+    parts = [a for a in jsons]
+    tmp = []
+    for arg in sys.argv[2:]:
+        if arg.startswith('LOG='):
+            recovered = from_log(arg[4:], jsons[0])
+            path = os.path.join(os.path.abspath(sys.argv[1]), 'recovered-%d.json' % len(tmp))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'w') as handle:
+                json.dump(recovered, handle)
+            tmp.append(path)
+            parts.append(path)
+    try:
+        write(merge(parts), os.path.abspath(sys.argv[1]))
+    finally:
+        for path in tmp:
+            os.unlink(path)
