@@ -9,10 +9,11 @@
 """The one helper that writes a file holding a secret.
 
 The new content goes to a temp file in the destination's directory, created 0600 from the first
-byte (``O_CREAT|O_EXCL``), written, flushed and fsync'd, optionally validated, then moved over
-the old file with ``atomic_move`` and given its attributes. Any failure before the move leaves
-the old file as it was and removes the temp file. Backups get a timestamped name and a mode no
-wider than 0600.
+byte (``O_CREAT|O_EXCL``), written, flushed and fsync'd, given the wanted owner, group and mode,
+optionally validated, then moved over the old file without copying the old file's attributes.
+The old inode is only read, never changed (a hard link at the path must not pass a chmod or
+chown on to another file). Any failure before the move leaves the old file as it was and removes
+the temp file. Backups get a timestamped name and a mode no wider than 0600.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,7 +23,10 @@ __metaclass__ = type
 import binascii
 import contextlib
 import errno
+import grp
+import inspect
 import os
+import pwd
 import re
 import stat
 import time
@@ -36,8 +40,50 @@ class SafeFileError(Exception):
         self.msg = msg
 
 
+class _AttrError(Exception):
+    def __init__(self, error):
+        super(_AttrError, self).__init__(str(error))
+        self.error = error
+
+
 def _reason(e):
     return e.strerror or str(e)
+
+
+def _os_error(e):
+    """The OSError behind ``e``: ansible-core's atomic_move wraps it in a plain Exception."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, OSError):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _os_reason(e, path, what='file'):
+    """The OS reason of ``e`` for a message; EPERM where root gets it usually means chattr +i."""
+    cause = _os_error(e)
+    if cause is None:
+        return str(e)
+    reason = _reason(cause)
+    if cause.errno == errno.EPERM:
+        reason += ' (is the %s immutable? lsattr %s%s)' % (what, '-d ' if what == 'directory' else '', path)
+    return reason
+
+
+def check_path(path):
+    """Raise SafeFileError unless ``path`` is absolute, without NUL and without '..' segments.
+
+    A relative path would be resolved against the module's working directory, which nobody
+    chose (with the local connection: the controller's current directory); '..' hides which
+    file is written."""
+    if '\x00' in path:
+        raise SafeFileError('Option path must not contain a NUL character.')
+    if not os.path.isabs(path):
+        raise SafeFileError('Option path must be an absolute path (starting with /); got %r.' % path)
+    if '..' in path.split('/'):
+        raise SafeFileError("Option path must not contain '..' segments; got %r." % path)
 
 
 @contextlib.contextmanager
@@ -67,13 +113,15 @@ def _write_fd(fd, data):
     os.fsync(fd)
 
 
-def create_private_file(path, data, mode=0o600):
+def create_private_file(path, data, mode=0o600, finish=None):
     """Create ``path`` (which must not exist) with ``mode`` from the first byte, write ``data``,
-    fsync. On failure nothing is left behind."""
+    fsync, then call ``finish(fd)`` if given. On failure nothing is left behind."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     fd = os.open(path, flags, mode)
     try:
         _write_fd(fd, data)
+        if finish is not None:
+            finish(fd)
     except BaseException:
         os.close(fd)
         _unlink_quietly(path)
@@ -114,29 +162,150 @@ def make_backup(path):
     return name
 
 
-def wanted_mode(mode):
-    """The permission bits of an octal mode option (int or string); 0600 for symbolic modes,
-    the safe guess for a file with a secret."""
-    if isinstance(mode, int):
-        return mode & 0o7777
+NEW_FILE_MODE = 0o600
+
+
+def _lookup_id(value, option, getter, what):
+    if value is None:
+        return None
     try:
-        return int(str(mode), 8) & 0o7777
+        return int(value)
     except (TypeError, ValueError):
-        return 0o600
+        pass
+    try:
+        return getter(value)[2]
+    except KeyError:
+        raise SafeFileError('Option %s: there is no %s %s on the host.' % (option, what, value))
+
+
+def wanted_mode(module, mode, base_mode=NEW_FILE_MODE):
+    """The permission bits (an int) of the mode option: octal (int or string) or symbolic, applied
+    to ``base_mode`` (the old file's bits, or those of a new file). Raises SafeFileError naming
+    the option."""
+    if isinstance(mode, bool):
+        raise SafeFileError('Option mode must be an octal string such as 0600 or a symbolic mode such as u=rw.')
+    if isinstance(mode, int):
+        bits = mode
+    else:
+        text = str(mode).strip()
+        try:
+            bits = int(text, 8)
+        except ValueError:
+            to_octal = getattr(module, '_symbolic_mode_to_octal', None)
+            if to_octal is None or not re.match(r'^[ugoa]*[-+=]', text):
+                raise SafeFileError('Option mode must be an octal string such as 0600 or a symbolic mode such as '
+                                    'u=rw; got %r.' % text)
+            fake = os.stat_result((stat.S_IFREG | base_mode, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            try:
+                bits = to_octal(fake, text)
+            except ValueError as e:
+                raise SafeFileError('Option mode: %s.' % e)
+    if bits != stat.S_IMODE(bits):
+        raise SafeFileError('Option mode %r has bits beyond the permissions (at most 07777).' % (mode,))
+    return bits
+
+
+def resolve_attrs(module, file_args):
+    """(mode, uid, gid) that the new file gets, checked before anything is written. uid/gid are
+    None when not asked for (the old file's are kept). Raises SafeFileError naming the option."""
+    path = file_args['path']
+    base = NEW_FILE_MODE
+    try:
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            base = stat.S_IMODE(st.st_mode)
+    except OSError:
+        pass
+    mode = wanted_mode(module, NEW_FILE_MODE if file_args.get('mode') is None else file_args['mode'], base)
+    uid = _lookup_id(file_args.get('owner'), 'owner', pwd.getpwnam, 'user')
+    gid = _lookup_id(file_args.get('group'), 'group', grp.getgrnam, 'group')
+    return mode, uid, gid
+
+
+def _new_attrs(path, mode, uid, gid):
+    """What _apply_attrs gives the temp file: owner and group not asked for are the old file's
+    (as atomic_move would have copied them), read with lstat only."""
+    old = None
+    if uid is None or gid is None:
+        try:
+            old = os.lstat(path)
+        except OSError:
+            pass
+        if old is not None and not stat.S_ISREG(old.st_mode):
+            old = None
+    return (mode,
+            uid if uid is not None else (old.st_uid if old else None),
+            gid if gid is not None else (old.st_gid if old else None),
+            uid is not None or gid is not None)
+
+
+def _apply_attrs(fd, mode, uid, gid, asked):
+    """Owner and group first (chown may clear set-id bits), then the mode."""
+    try:
+        if uid is not None or gid is not None:
+            try:
+                os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
+            except OSError as e:
+                if asked or e.errno != errno.EPERM:
+                    raise
+                # Keeping another user's ownership needs root; like atomic_move, go on without
+                # it, but keep the old group if it is one of this user's.
+                if gid is not None:
+                    try:
+                        os.fchown(fd, -1, gid)
+                    except OSError:
+                        pass
+        os.fchmod(fd, mode)
+    except OSError as e:
+        raise _AttrError(e)
+
+
+def _has_keep_dest_attrs(module):
+    try:
+        return 'keep_dest_attrs' in inspect.signature(module.atomic_move).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _move(module, tmp, path, unsafe_writes):
+    """Rename ``tmp`` over ``path`` keeping tmp's attributes; the old inode is not touched."""
+    if module.selinux_enabled() and os.path.exists(path):
+        # Carry the old file's SELinux context over (a read of the old inode only).
+        module.set_context_if_different(tmp, module.selinux_context(path), False)
+    if _has_keep_dest_attrs(module):
+        module.atomic_move(tmp, path, unsafe_writes=unsafe_writes, keep_dest_attrs=False)
+        return
+    # ansible-core < 2.17: atomic_move always copies the old file's mode and owner onto the new
+    # content, so rename here (same directory: rename is atomic). Only a refused rename with
+    # unsafe_writes goes to atomic_move's in-place fallback, which the user asked for.
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        if not unsafe_writes:
+            raise
+        module.atomic_move(tmp, path, unsafe_writes=True)
 
 
 def write_file(module, path, data, file_args, validate=None, backup=False):
     """Replace ``path`` with ``data`` (bytes) safely; returns the backup's path or None.
 
     ``file_args`` comes from ``module.load_file_common_arguments``. Raises SafeFileError with a
-    message that names the path and the reason, never the content.
+    message that names the path (or the option) and the reason, never the content.
     """
+    check_path(path)
+    attrs = _new_attrs(path, *resolve_attrs(module, file_args))
     directory = os.path.dirname(path) or '.'
     tmp = _temp_name(path)
     try:
-        create_private_file(tmp, data)
+        # The temp file gets its final owner and mode before the move: the move then keeps them,
+        # and the old file (maybe a hard link to another one) is never chmod'ed or chown'ed.
+        create_private_file(tmp, data, finish=lambda fd: _apply_attrs(fd, *attrs))
+    except _AttrError as e:
+        asked = ', '.join('%s=%s' % (k, file_args[k]) for k in ('owner', 'group', 'mode') if file_args.get(k) is not None)
+        raise SafeFileError('Could not give the new file %s: %s. %s is unchanged.' % (asked, _reason(e.error), path))
     except OSError as e:
-        raise SafeFileError('Could not write a temporary file in %s: %s. %s is unchanged.' % (directory, _reason(e), path))
+        raise SafeFileError('Could not write a temporary file in %s: %s. %s is unchanged.' % (
+            directory, _os_reason(e, directory, 'directory'), path))
     module.add_cleanup_file(tmp)
     try:
         if validate:
@@ -149,22 +318,12 @@ def write_file(module, path, data, file_args, validate=None, backup=False):
         backup_file = None
         if backup and os.path.exists(path):
             backup_file = make_backup(path)
-        if os.path.exists(path):
-            # atomic_move copies the old file's mode onto the new one before the rename. Narrow
-            # the old file to what both allow, so the new content is never readable more widely
-            # than the old one was or than asked for. (keep_dest_attrs=False would avoid this
-            # but needs ansible-core 2.17.)
-            old_mode = stat.S_IMODE(os.stat(path).st_mode)
-            narrowed = old_mode & wanted_mode(file_args.get('mode'))
-            if narrowed != old_mode:
-                os.chmod(path, narrowed)
         with _umask(0o077):
-            module.atomic_move(tmp, path, unsafe_writes=module.params.get('unsafe_writes', False))
+            _move(module, tmp, path, module.params.get('unsafe_writes', False))
     except SafeFileError:
         raise
     except Exception as e:
-        raise SafeFileError('Could not replace %s: %s. The old file is unchanged.' % (
-            path, _reason(e) if isinstance(e, OSError) else str(e)))
+        raise SafeFileError('Could not replace %s: %s. The old file is unchanged.' % (path, _os_reason(e, path)))
     finally:
         _unlink_quietly(tmp)
     return backup_file
@@ -176,7 +335,7 @@ def remove_file(path, backup=False):
     try:
         os.unlink(path)
     except OSError as e:
-        raise SafeFileError('Could not remove %s: %s.' % (path, _reason(e)))
+        raise SafeFileError('Could not remove %s: %s.' % (path, _os_reason(e, path)))
     return backup_file
 
 

@@ -47,9 +47,15 @@ attributes:
 options:
   path:
     description:
-      - The config file on the target.
+      - The config file on the target, as an absolute path without C(..) segments; the module fails otherwise,
+        before anything is written (a relative path would be resolved against the module's working directory).
       - If O(path) is a symbolic link, the module fails; give the link's target instead. Writing a secret
         through a link that someone else may control could expose it or overwrite another file.
+      - Symbolic links among the parent directories are followed, as M(ansible.builtin.copy) and
+        M(ansible.builtin.template) do; only the last component is checked. Keep the parent directories
+        writable only by root or the service's user.
+      - If O(path) is a hard link to another file, the link is replaced by the new file; the other file keeps its
+        content, mode and owner.
     type: path
     required: true
   format:
@@ -161,6 +167,8 @@ options:
   mode:
     description:
       - The file's permissions. Defaults to V('0600') here (the file holds a token), not to the umask.
+      - An invalid mode, or an O(owner) or O(group) that does not exist on the target, makes the module fail
+        naming the option before anything is written.
 notes:
   - "Symbolic links: O(path) must not be a symbolic link (the module fails). M(ansible.builtin.copy) replaces a link
     unless told to follow it; for a file with a secret, neither is a safe guess."
@@ -177,10 +185,15 @@ notes:
     control character except TAB is refused (older systemd releases drop such values from C(EnvironmentFile=), sh
     stops at NUL, and every line-oriented tool splits at a newline). Everything else, including quotes,
     C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
-  - "Modes: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file is 0600 from
-    its first byte. When the content changes and the old file's mode is wider than O(mode), the old file is first
-    narrowed to the bits both allow, because the atomic move copies the old mode onto the new file; so the new token is
-    never readable more widely than asked for, not even for a moment."
+  - "Modes and owner: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file
+    is 0600 from its first byte; after it is written it gets the O(owner), O(group) and O(mode) asked for (owner and
+    group not given are the old file's, when the module may set them), then it is moved over the old file without
+    copying the old file's attributes (C(keep_dest_attrs=false) on ansible-core 2.17 and later, a plain rename in the
+    same directory on 2.16). So the new token is never readable more widely than asked for, not even for a moment,
+    and the old file is never changed (a hard link at O(path) cannot pass a C(chmod) or C(chown) on to another file).
+    The SELinux context of the old file is kept; its other extended attributes and ACLs are not."
+  - "Errors: a refused write or removal (read-only file system, full disk, permission denied, immutable file) fails
+    with the path and the system's reason, reports C(changed=false) and leaves the old file as it was."
   - "Backups: C(PATH.YYYY-MM-DD@HH:MM:SS~) (a counter is added when that name exists), mode no wider than 0600 nor than
     the old file, same owner when allowed. The name holds no part of the token; a O(path) that contains the token is
     refused."
@@ -280,8 +293,10 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
 from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
     SafeFileError,
+    check_path,
     ensure_parent,
     remove_file,
+    resolve_attrs,
     write_file,
 )
 
@@ -327,6 +342,10 @@ def plan_items(fmt, names, values, settings):
         items.append((key, key, value))
     seen = {}
     for logical, key, value in items:
+        if key == '':
+            # YAML and JSON could hold it, but no reader looks a setting up by an empty name.
+            raise cf.FormatError('Option keys.%s must not be empty.' % logical if logical in cf.MANAGED
+                                 else 'A setting name (a key of option settings) must not be empty.')
         cf.check_key(fmt, key, 'key for %s' % logical if logical in cf.MANAGED else 'setting')
         folded = key.lower() if fmt == 'ini' else key
         if folded in seen:
@@ -373,6 +392,14 @@ def run(module):
     section = p['section']
     root_key = p['root_key']
     result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
+    try:
+        check_path(path)
+    except SafeFileError as e:
+        module.fail_json(msg=e.msg, **result)
+    if state == 'present':
+        for opt in ('username', 'api_token'):
+            if not p[opt] or not p[opt].strip():
+                module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
 
     try:
         if fmt == 'ini':
@@ -405,6 +432,14 @@ def run(module):
     exists = os.path.exists(b_path)
     if exists and not os.path.isfile(b_path):
         module.fail_json(msg='%s exists but is not a regular file.' % path, **result)
+
+    file_args = module.load_file_common_arguments(p, path=path)
+    if state == 'present':
+        # Unknown owner/group or a bad mode must fail before anything is written, new file included.
+        try:
+            file_args['mode'] = resolve_attrs(module, file_args)[0]
+        except SafeFileError as e:
+            module.fail_json(msg=e.msg, **result)
 
     old_text = None
     if exists:
@@ -481,10 +516,8 @@ def run(module):
         result['diff'] = dict(before=before if exists else '', after=after,
                               before_header='%s (content)' % path, after_header='%s (content)' % path)
 
-    file_args = module.load_file_common_arguments(p, path=path)
     if new_text is None:
         if exists:
-            result['changed'] = True
             if not module.check_mode:
                 try:
                     backup_file = remove_file(path, backup=p['backup'])
@@ -492,6 +525,8 @@ def run(module):
                     module.fail_json(msg=e.msg, **result)
                 if backup_file:
                     result['backup_file'] = backup_file
+            # Only now: a refused removal changed nothing.
+            result['changed'] = True
         return result
 
     parent = os.path.dirname(path) or '.'
@@ -505,12 +540,13 @@ def run(module):
             module.fail_json(msg='parent_mode must be an octal string such as 0700.', **result)
         if not module.check_mode:
             try:
-                ensure_parent(parent, parent_mode)
+                created = ensure_parent(parent, parent_mode)
             except SafeFileError as e:
                 module.fail_json(msg=e.msg, **result)
+            # Directories made are a change even if the write below fails.
+            result['changed'] = bool(created)
 
     if content_changed:
-        result['changed'] = True
         if not module.check_mode:
             try:
                 backup_file = write_file(module, path, to_bytes(new_text, errors='strict'), file_args,
@@ -519,6 +555,8 @@ def run(module):
                 module.fail_json(msg=e.msg, **result)
             if backup_file:
                 result['backup_file'] = backup_file
+        # Only now: a refused write leaves the file as it was, so it is not a change.
+        result['changed'] = True
     if not module.check_file_absent_if_check_mode(path):
         result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
     return result

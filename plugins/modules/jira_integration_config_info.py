@@ -25,7 +25,9 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - The config file on the target. A symbolic link is followed, and reported in RV(problems).
+      - The config file on the target, as an absolute path without C(..) segments (the module fails otherwise,
+        as M(integrations.jira.jira_integration_config) does).
+      - A symbolic link is followed, and reported in RV(problems).
     type: path
     required: true
   format:
@@ -158,6 +160,7 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     token_fingerprint,
 )
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
+from ansible_collections.integrations.jira.plugins.module_utils._safe_file import SafeFileError, check_path
 
 
 def _name(lookup, ident):
@@ -222,6 +225,10 @@ def run(module):
     result = dict(changed=False, path=path, format=fmt, exists=False, url=None, username=None,
                   token_fingerprint=None, settings={}, problems=[])
     problems = result['problems']
+    try:
+        check_path(path)
+    except SafeFileError as e:
+        module.fail_json(msg=e.msg, **result)
     b_path = to_bytes(path, errors='surrogate_or_strict')
 
     if os.path.islink(b_path):

@@ -77,7 +77,7 @@ def test_failing_move_leaves_old_file_and_no_temp(tmp_path, module, monkeypatch)
     with open(path, 'wb') as f:
         f.write(b'[jira]\nurl = a\n')
 
-    def boom(*_a, **_k):
+    def boom(src, dest, unsafe_writes=False, keep_dest_attrs=True):
         raise OSError(errno.EACCES, os.strerror(errno.EACCES))
 
     monkeypatch.setattr(module, 'atomic_move', boom)
@@ -130,5 +130,128 @@ def test_ensure_parent_creates_with_mode(tmp_path):
     assert all(stat.S_IMODE(os.stat(d).st_mode) == 0o700 for d in created)
 
 
-def test_wanted_mode():
-    assert sf.wanted_mode('0640') == 0o640 and sf.wanted_mode(0o600) == 0o600 and sf.wanted_mode('u=rw') == 0o600
+def test_wanted_mode(module):
+    assert sf.wanted_mode(module, '0640') == 0o640 and sf.wanted_mode(module, 0o600) == 0o600
+    assert sf.wanted_mode(module, 'u=rw') == 0o600
+    assert sf.wanted_mode(module, 'g+r', 0o600) == 0o640 and sf.wanted_mode(module, 'u=rw,g=r,o=') == 0o640
+
+
+@pytest.mark.parametrize('mode', ['0999', 'rwx', 'u=rwz', '017777', True])
+def test_wanted_mode_refuses_naming_the_option(module, mode):
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.wanted_mode(module, mode)
+    assert e.value.msg.startswith('Option mode')
+
+
+@pytest.mark.parametrize('option', ['owner', 'group'])
+def test_unknown_owner_or_group_is_refused_before_anything_is_written(tmp_path, module, option):
+    path = str(tmp_path / 'new.yml')
+    fa = file_args(module, path)
+    fa[option] = 'no-such-%s-unit' % option
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.resolve_attrs(module, fa)
+    assert e.value.msg.startswith('Option %s' % option) and fa[option] in e.value.msg
+    with pytest.raises(sf.SafeFileError):
+        sf.write_file(module, path, b'x: 1\n', fa)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_numeric_owner_and_group_are_taken_as_ids(tmp_path, module):
+    fa = file_args(module, str(tmp_path / 'x.yml'))
+    fa.update(owner='0', group='0')
+    assert sf.resolve_attrs(module, fa) == (0o600, 0, 0)
+
+
+@pytest.mark.parametrize('path, words', [
+    ('jira.yml', 'absolute'), ('', 'absolute'), ('./jira.yml', 'absolute'),
+    ('/etc/a/../jira.yml', "'..'"), ('/etc/..', "'..'"), ('/etc/jira\x00.yml', 'NUL'),
+])
+def test_check_path_refuses_naming_the_option(path, words):
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.check_path(path)
+    assert e.value.msg.startswith('Option path') and words in e.value.msg
+
+
+@pytest.mark.parametrize('path', ['/etc/myapp/jira.yml', '/etc/my..app/jira.yml', '/etc/.jira/x'])
+def test_check_path_accepts_absolute_paths(path):
+    sf.check_path(path)
+
+
+def test_wrapped_eperm_reports_the_os_reason(tmp_path, module, monkeypatch):
+    """B1: atomic_move wraps the EPERM of a rename over an immutable file in a plain Exception."""
+    path = str(tmp_path / 'c.yml')
+    with open(path, 'wb') as f:
+        f.write(b'old\n')
+
+    def immutable(src, dest, unsafe_writes=False, keep_dest_attrs=True):
+        try:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+        except OSError as ex:
+            raise Exception('Unable to make %r into to %r, failed final rename from .ansible_tmpX.' % (src, dest)) from ex
+
+    monkeypatch.setattr(module, 'atomic_move', immutable)
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'new\n', file_args(module, path))
+    assert e.value.msg == ('Could not replace %s: Operation not permitted (is the file immutable? lsattr %s). '
+                           'The old file is unchanged.' % (path, path))
+    assert sf.TEMP_PREFIX not in e.value.msg and '.ansible_tmp' not in e.value.msg
+    assert open(path, 'rb').read() == b'old\n' and leftovers(str(tmp_path)) == []
+
+
+@pytest.fixture(params=['keep_dest_attrs', 'ansible-core-2.16'])
+def move_style(request, monkeypatch):
+    """Both ways of moving: atomic_move(keep_dest_attrs=False), and the plain rename used where
+    atomic_move always copies the old attributes (ansible-core < 2.17)."""
+    if request.param != 'keep_dest_attrs':
+        monkeypatch.setattr(sf, '_has_keep_dest_attrs', lambda module: False)
+    return request.param
+
+
+def test_hard_link_at_path_leaves_the_other_file_alone(tmp_path, module, move_style):
+    """B3: the old inode (shared with another file) gets no chmod or chown."""
+    other = str(tmp_path / 'other.conf')
+    path = str(tmp_path / 'jira.yml')
+    with open(other, 'wb') as f:
+        f.write(b'other\n')
+    os.chmod(other, 0o644)
+    os.link(other, path)
+    sf.write_file(module, path, b'new\n', file_args(module, path, mode='0640'))
+    assert stat.S_IMODE(os.stat(other).st_mode) == 0o644 and open(other, 'rb').read() == b'other\n'
+    assert os.stat(other).st_nlink == 1 and os.stat(path).st_ino != os.stat(other).st_ino
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640 and open(path, 'rb').read() == b'new\n'
+
+
+def test_new_content_never_wider_than_asked_and_old_file_untouched(tmp_path, module, monkeypatch, move_style):
+    """At the moment of the move the temp file already has the asked mode; the old 0644 file
+    is never chmod'ed (it was narrowed in place before B3)."""
+    path = str(tmp_path / 'jira.yml')
+    with open(path, 'wb') as f:
+        f.write(b'old\n')
+    os.chmod(path, 0o644)
+    seen = []
+    real_rename = os.rename
+
+    def spy(src, dst, *a, **k):
+        if os.path.basename(str(src)).startswith(sf.TEMP_PREFIX):
+            seen.append((stat.S_IMODE(os.stat(src).st_mode), stat.S_IMODE(os.stat(dst).st_mode)))
+        return real_rename(src, dst, *a, **k)
+
+    monkeypatch.setattr(sf.os, 'rename', spy)
+    sf.write_file(module, path, b'new\n', file_args(module, path, mode='0600'))
+    assert seen == [(0o600, 0o644)]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='giving a file to another user needs root')
+def test_owner_not_asked_for_is_kept(tmp_path, module, move_style):
+    path = str(tmp_path / 'jira.yml')
+    with open(path, 'wb') as f:
+        f.write(b'old\n')
+    os.chown(path, 65534, 65534)
+    sf.write_file(module, path, b'new\n', file_args(module, path))
+    st = os.stat(path)
+    assert (st.st_uid, st.st_gid) == (65534, 65534) and open(path, 'rb').read() == b'new\n'
+    fa = file_args(module, path)
+    fa.update(owner='0', group='0')
+    sf.write_file(module, path, b'newer\n', fa)
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (0, 0)
