@@ -93,6 +93,8 @@ def expect_refusal(rec, result, path, reason_words):
     assert path in msg, msg
     assert any(w.lower() in msg.lower() for w in reason_words), msg
     rec.check('clear error naming the path and the reason')
+    assert out.get('changed') is False, 'a refused write reported changed: %r' % out
+    rec.check('reported changed=false')
     rec.details['message'] = msg
     return msg
 
@@ -333,8 +335,6 @@ def test_target_swapped_for_a_symlink(reliability_record, variant):
     rec.check('nothing written or removed through the link; the link itself left alone')
 
 
-@pytest.mark.xfail(strict=True, reason='finding B3: the old inode gets the new mode before the move, so a hard '
-                                       'link at path changes the other file\'s mode')
 def test_target_swapped_for_a_hard_link(reliability_record):
     rec = reliability_record
     rec.scenario = 'target swapped for a hard link to another file between runs'
@@ -382,10 +382,7 @@ def test_directory_at_the_path(reliability_record):
 # --------------------------------------------------------------------------- immutable
 
 @needs_root
-@pytest.mark.parametrize('what', [
-    pytest.param('file', marks=pytest.mark.xfail(strict=True, reason='finding B1: the EPERM reason is lost in '
-                                                 '_safe_file.write_file (message names no reason)')),
-    'directory'])
+@pytest.mark.parametrize('what', ['file', 'directory'])
 def test_immutable(reliability_record, immutables, what):
     rec = reliability_record
     rec.scenario = 'immutable %s (chattr +i)' % what
