@@ -390,7 +390,11 @@ def tree_state(base):
             if os.path.isfile(p) and not os.path.islink(p):
                 with open(p, 'rb') as f:
                     data = f.read()
-            state[os.path.relpath(p, base)] = (st_.st_mode, st_.st_ino, st_.st_mtime_ns, data)
+            if os.path.isdir(p) and not os.path.islink(p):
+                # A temp file created and removed again changes a directory's mtime, not its content.
+                state[os.path.relpath(p, base)] = (st_.st_mode, st_.st_ino)
+            else:
+                state[os.path.relpath(p, base)] = (st_.st_mode, st_.st_ino, st_.st_mtime_ns, data)
     return state
 
 
@@ -756,7 +760,6 @@ def _admin_cases():
         c('jira_group: api_token 1 MB', 'jira_group', ['api_token'], name='g', api_token=TOKEN + 'x' * MB),
         c('jira_group: username with colon', 'jira_group', ['username'], name='g', username='admin:x'),
         c('jira_group: timeout negative', 'jira_group', ['timeout'], name='g', timeout=-3),
-        c('jira_group: name empty', 'jira_group', ['name'], name=''),
         c('jira_group: state unknown', 'jira_group', ['state'], name='g', state='gone'),
         c('jira_group_membership: users wrong type (dict)', 'jira_group_membership', ['users'], group='g',
           users={'a': 1}),

@@ -400,11 +400,15 @@ def test_fault(jira_emulator_factory, reliability_record, case):
     assert emu.count('/login.jsp') == 0
 
     check_time = [t['seconds'] for t in result.timers if t['task'].endswith(CHECK_TASK)][0]
-    bound = MAX_RETRY_WAIT + attempts * TIMEOUT + FIXED_OVERHEAD_S
-    assert check_time < bound, (check_time, bound)
-    rec.check('check time < %.0f s (max_retry_wait %.0f + %d x timeout %.0f + overhead %.0f)'
-              % (bound, MAX_RETRY_WAIT, attempts, TIMEOUT, FIXED_OVERHEAD_S))
-    rec.details.update(check_seconds=check_time, bound_seconds=bound, run_seconds=round(result.elapsed, 1))
+    # The module's start-up (not the retries and waits) slows down with the machine's load; on an
+    # idle CI machine the factor is 1 and the bound is the fixed one.
+    load = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    bound = MAX_RETRY_WAIT + attempts * TIMEOUT + FIXED_OVERHEAD_S * load
+    assert check_time < bound, (check_time, bound, load)
+    rec.check('check time < max_retry_wait %.0f s + %d x timeout %.0f s + overhead %.0f s (x load factor)'
+              % (MAX_RETRY_WAIT, attempts, TIMEOUT, FIXED_OVERHEAD_S))
+    rec.details.update(check_seconds=check_time, bound_seconds=round(bound, 1), load_factor=round(load, 2),
+                       run_seconds=round(result.elapsed, 1))
 
     for host, base in bases.items():
         after = snapshot(base)
