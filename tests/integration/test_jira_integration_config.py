@@ -366,6 +366,7 @@ def test_read_only_directory_keeps_the_old_file(tmpfs):
     subprocess.run(['mount', '-o', 'remount,ro', tmpfs], check=True)
     r = play([task('ro', base_args('yaml', path, t2))], [t1, t2])
     expect_clear_failure(r, path, ['read-only'])
+    assert r.last()['changed'] is False  # B2: a refused write is no change
     assert checksum(path) == old and temp_files(tmpfs) == []
 
 
@@ -466,16 +467,97 @@ def test_symlink_at_path_is_refused_and_its_target_untouched():
     assert checksum(real) == old and os.path.islink(link) and temp_files(d) == []
 
 
-def test_wide_old_file_is_narrowed_before_the_new_content_arrives():
+def test_wide_old_file_and_hard_link_are_replaced_never_chmoded_and_owner_kept():
+    """B3: the new file gets its mode before the move and the old inode is never touched, so a
+    hard link at path does not pass the chmod/chown on to the other file. Owner and group not
+    asked for stay the old file's."""
     d = target_dir()
-    path = os.path.join(d, 'jira.json')
+    elsewhere = target_dir()
+    path, linked = os.path.join(d, 'jira.json'), os.path.join(d, 'linked.yaml')
+    other = os.path.join(elsewhere, 'other.conf')
     t1, t2 = new_token('o'), new_token('n')
     write_old('json', path, t1)
     os.chmod(path, 0o644)
-    r = play([task('rotate', base_args('json', path, t2))], [t1, t2])
+    keep = os.path.join(elsewhere, 'old-inode')
+    os.link(path, keep)  # the old inode, seen from elsewhere
+    with open(other, 'wb') as f:
+        f.write(b'someone else\'s file\n')
+    os.chmod(other, 0o644)
+    os.link(other, linked)
+    tasks = [task('rotate', base_args('json', path, t2)),
+             task('hard link', base_args('yaml', linked, t2, mode='0640', group='0'))]
+    if os.geteuid() == 0:
+        os.chown(path, 65534, 65534)
+        tasks.append(task('rotate again, owner not given', base_args('json', path, t1)))
+    r = play(tasks, [t1, t2])
     assert r.rc == 0, r
     assert out(r, 'rotate')['changed_keys'] == ['api_token']
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and read_config('json', path)['api_token'] in (t1, t2)
+    assert stat.S_IMODE(os.stat(keep).st_mode) == 0o644 and read_config('json', keep)['api_token'] == t1
+    assert os.stat(keep).st_ino != os.stat(path).st_ino
+    st = os.stat(other)
+    assert (stat.S_IMODE(st.st_mode), st.st_nlink, checksum(other)) == (0o644, 1, b'someone else\'s file\n')
+    assert stat.S_IMODE(os.stat(linked).st_mode) == 0o640 and read_config('yaml', linked)['api_token'] == t2
+    if os.geteuid() == 0:
+        st = os.stat(path)
+        assert (st.st_uid, st.st_gid) == (65534, 65534) and read_config('json', path)['api_token'] == t1
+
+
+def test_immutable_file_fails_with_the_reason_and_reports_no_change():
+    """B1: the EPERM behind atomic_move's wrapped error is reported; B2: changed is false."""
+    if os.geteuid() != 0 or not shutil.which('chattr'):
+        pytest.skip('chattr +i needs root and chattr (uid %d)' % os.geteuid())
+    d = target_dir()
+    path = os.path.join(d, 'jira.yaml')
+    t1, t2 = new_token('o'), new_token('n')
+    old, _st = write_old('yaml', path, t1)
+    done = subprocess.run(['chattr', '+i', path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if done.returncode != 0:
+        pytest.skip('chattr +i is not supported here: %s' % done.stderr.decode().strip())
+    try:
+        r = play([task('immutable', base_args('yaml', path, t2, mode='0640'))], [t1, t2])
+    finally:
+        subprocess.run(['chattr', '-i', path], check=False)
+    msg = expect_clear_failure(r, path, ['operation not permitted'])
+    assert 'is the file immutable? lsattr %s' % path in msg and '.ansible_tmp' not in msg and TEMP_PREFIX not in msg
+    assert r.last()['changed'] is False
+    assert checksum(path) == old and stat.S_IMODE(os.stat(path).st_mode) == 0o600 and temp_files(d) == []
+
+
+def test_bad_path_attributes_and_empty_values_are_refused_before_anything_is_written():
+    """F3, F4, F5: each fails naming the option; no file appears (not even a new one)."""
+    d = target_dir()
+    t = new_token('b')
+    p = os.path.join(d, 'new.yaml')
+    cases = [
+        ('relative path', dict(path='jira-relative.yaml'), 'Option path must be an absolute path'),
+        ('empty path', dict(path=''), 'Option path must be an absolute path'),
+        ('dot-dot path', dict(path=os.path.join(d, '..', os.path.basename(d), 'new.yaml')),
+         "Option path must not contain '..'"),
+        ('NUL in path', dict(path=p + '\x00x'), 'Option path must not contain a NUL'),
+        ('mode 0999', dict(mode='0999'), 'Option mode'),
+        ('symbolic mode typo', dict(mode='u=rwz'), 'Option mode'),
+        ('owner unknown', dict(owner='no-such-user-cfgtest'), 'Option owner'),
+        ('group unknown', dict(group='no-such-group-cfgtest'), 'Option group'),
+        ('empty api_token', dict(api_token=''), 'Option api_token must not be empty'),
+        ('whitespace api_token', dict(api_token=' \t '), 'Option api_token must not be empty'),
+        ('empty username', dict(username=''), 'Option username must not be empty'),
+        ('whitespace username', dict(username='  '), 'Option username must not be empty'),
+        ('empty setting name', dict(settings={'': 'x'}), 'setting name'),
+    ]
+    tasks = [task(name, dict(base_args('yaml', p, t), **over), ignore_errors=True) for name, over, _m in cases]
+    info = [('info relative path', 'jira-relative.yaml', 'Option path must be an absolute path'),
+            ('info dot-dot path', os.path.join(d, '..', 'x.yaml'), "Option path must not contain '..'")]
+    tasks += [task(name, {'path': path}, module=FQCN_PREFIX + 'jira_integration_config_info', ignore_errors=True)
+              for name, path, _m in info]
+    cwd = target_dir()  # where a relative path would land with the local connection
+    # Ansible's own syslog call chokes on a NUL before the module runs; without it the module answers.
+    r = play(tasks, [t], check_files_in=[d], cwd=cwd, env={'ANSIBLE_NO_TARGET_SYSLOG': 'True'})
+    for name, _over, words in cases + [(n, None, m) for n, _p, m in info]:
+        o = out(r, name)
+        assert o.get('failed') is True and o.get('changed') is False, (name, o)
+        assert words in o['msg'], (name, o['msg'])
+    assert os.listdir(d) == [] and os.listdir(cwd) == []
 
 
 def test_yaml_merge_without_pyyaml_on_the_target_fails_clearly_and_own_files_still_work():

@@ -25,6 +25,18 @@ def test_plan_items_refuses_duplicates_case_insensitively_for_ini():
     assert [i[0] for i in m.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
 
 
+@pytest.mark.parametrize('fmt', cf.FORMATS)
+def test_plan_items_refuses_empty_key_names_in_every_format(fmt):
+    """F5: YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
+    values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items(fmt, m.key_names(fmt, None), values, {'': 'x'})
+    assert 'setting' in e.value.msg
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items(fmt, m.key_names(fmt, {'url': ''}), values, {})
+    assert e.value.msg.startswith('Option keys.url')
+
+
 def test_compare_tells_types_apart_in_yaml_and_text_in_env():
     items = [('timeout', 'timeout', 30), ('verify', 'verify', True)]
     assert m.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
