@@ -294,7 +294,27 @@ def write_file(module, path, data, file_args, validate=None, backup=False):
     """
     check_path(path)
     attrs = _new_attrs(path, *resolve_attrs(module, file_args))
+    if validate and '%s' not in validate:
+        raise SafeFileError('Option validate must contain %%s (the new file); got %s.' % validate)
     directory = os.path.dirname(path) or '.'
+    try:
+        dir_st = os.stat(directory)
+    except OSError:
+        dir_st = None
+    try:
+        return _replace(module, path, data, file_args, attrs, directory, validate, backup)
+    except SafeFileError:
+        if dir_st is not None:
+            # The temp file came and went: leave the directory's times as they were too, so a
+            # refused write shows no trace (best effort).
+            try:
+                os.utime(directory, ns=(dir_st.st_atime_ns, dir_st.st_mtime_ns))
+            except (OSError, AttributeError, TypeError):
+                pass
+        raise
+
+
+def _replace(module, path, data, file_args, attrs, directory, validate, backup):
     tmp = _temp_name(path)
     try:
         # The temp file gets its final owner and mode before the move: the move then keeps them,
@@ -309,8 +329,6 @@ def write_file(module, path, data, file_args, validate=None, backup=False):
     module.add_cleanup_file(tmp)
     try:
         if validate:
-            if '%s' not in validate:
-                raise SafeFileError('validate must contain %%s (the new file); got %s.' % validate)
             rc, out, err = module.run_command(validate % tmp)
             if rc != 0:
                 detail = (err or out or '').strip()[-1000:]

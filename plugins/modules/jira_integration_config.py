@@ -400,6 +400,8 @@ def run(module):
         for opt in ('username', 'api_token'):
             if not p[opt] or not p[opt].strip():
                 module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
+    if p['validate'] and '%s' not in p['validate']:
+        module.fail_json(msg='Option validate must contain %%s (the new file); got %s.' % p['validate'], **result)
 
     try:
         if fmt == 'ini':

@@ -106,6 +106,18 @@ def test_validate_gets_the_temp_file_and_failure_keeps_the_old_file(tmp_path, mo
     assert open(path, 'rb').read() == b'{"a": 1}\n' and leftovers(str(tmp_path)) == []
 
 
+@pytest.mark.parametrize('validate', ['/bin/false %s', '/bin/true'])
+def test_refused_write_leaves_the_directory_as_it_was(tmp_path, module, validate):
+    """A failing validate (temp file made and removed) or a validate without %s (refused before
+    anything is made) leaves no trace, not even in the directory's mtime."""
+    path = str(tmp_path / 'new.yml')
+    os.utime(str(tmp_path), ns=(10 ** 18, 10 ** 18))
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'x: 1\n', file_args(module, path), validate=validate)
+    assert 'validate' in e.value.msg
+    assert os.listdir(str(tmp_path)) == [] and os.stat(str(tmp_path)).st_mtime_ns == 10 ** 18
+
+
 def test_backup_is_private_and_timestamped(tmp_path, module):
     path = str(tmp_path / 'c.yaml')
     with open(path, 'wb') as f:
