@@ -371,6 +371,12 @@ def ensure_parent(directory, mode):
     for d in reversed(missing):
         try:
             os.mkdir(d, mode)
+        except OSError as e:
+            # Another fork (another host of the same play on this machine) made it meanwhile.
+            if e.errno == errno.EEXIST and os.path.isdir(d) and not os.path.islink(d):
+                continue
+            raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
+        try:
             os.chmod(d, mode)  # mkdir's mode is masked by the umask
         except OSError as e:
             raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
