@@ -94,11 +94,11 @@ class Result:
                 in_recap = True
                 continue
             if in_recap and ':' in line and '=' in line:
-                host, _, rest = line.partition(':')
+                host, dummy, rest = line.partition(':')
                 counts = {}
                 for item in rest.split():
                     if '=' in item:
-                        k, _, v = item.partition('=')
+                        k, dummy, v = item.partition('=')
                         counts[k] = int(v)
                 recap[host.strip()] = counts
         return recap
@@ -171,7 +171,7 @@ def run_playbook(playbook, inventory=None, extra_vars=None, check=False, diff=Fa
     if env:
         run_env.update(env)
     proc = subprocess.run(cmd, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                          cwd=cwd or workdir, stdin=subprocess.DEVNULL)
+                          cwd=cwd or workdir, stdin=subprocess.DEVNULL, check=False)
     log = _read(log_path)
     results = [json.loads(line) for line in _read(results_path).splitlines() if line.strip()]
     return Result(proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace'),
