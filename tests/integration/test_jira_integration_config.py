@@ -584,7 +584,10 @@ def _ansible_min_target_python():
     """The oldest target Python the running ansible-core manages (module_utils.basic._PY_MIN)."""
     from ansible.module_utils import basic
     from ansible.release import __version__
-    return tuple(getattr(basic, '_PY_MIN', (3, 6))[:2]), __version__
+    minimum = getattr(basic, '_PY_MIN', (3, 6))
+    if not isinstance(minimum, tuple):  # ansible-core 2.16: a bool (_PY3_MIN or _PY2_MIN); it manages 3.6+
+        minimum = (3, 6)
+    return tuple(minimum[:2]), __version__
 
 
 def _find_python(version):
