@@ -220,7 +220,7 @@ def _emulator_answers(emu):
 
 def test_emulator_cloud_answers_match_spec(spec, definitions, jira_emulator):
     answers = _emulator_answers(jira_emulator)
-    assert {op for op, _ in answers} == set(OPERATIONS)   # every listed operation was exercised
+    assert {op for op, dummy in answers} == set(OPERATIONS)   # every listed operation was exercised
     failures = {}
     for op, body in answers:
         errors = _errors(spec, definitions, op, body)

@@ -33,7 +33,7 @@ def _group_from_query(req):
     gid = req.q("groupId")
     if not name and not gid:
         return None, R.error_collection(400, ["You must specify a group name or group id."] if req.cloud
-                                         else ["Group name must be specified."])
+                                        else ["Group name must be specified."])
     with emu.lock:
         if gid and req.cloud:
             for gname, ggid in emu.groups.items():
@@ -454,7 +454,7 @@ def project_role_json(req, project, role_id, role):
 
 
 def get_project_roles(req, key):
-    project, _, err = _role_context(req, key)
+    project, dummy, err = _role_context(req, key)
     if err:
         return err
     if not _project_admin(req, project):

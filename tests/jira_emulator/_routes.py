@@ -333,7 +333,7 @@ ROUTES = [
 
 def _load_admin_routes():
     from . import _admin
-    return [(m, p, h, a, s) for (m, p, h, a, s) in _admin.ROUTES]
+    return list(_admin.ROUTES)
 
 
 _COMPILED = None

@@ -349,7 +349,7 @@ class JiraEmulator(object):
         value = headers.get("Authorization")
         if not value:
             return _Auth("anonymous")
-        scheme, _, cred = value.strip().partition(" ")
+        scheme, dummy, cred = value.strip().partition(" ")
         scheme = scheme.lower()
         cred = cred.strip()
         if scheme == "basic":
@@ -490,7 +490,7 @@ class _Handler(BaseHTTPRequestHandler):
         # and not self.path: Python 3.12+ collapses a leading "//" there (gh-87389); the request line is raw.
         words = self.requestline.split()
         target = words[1] if len(words) >= 2 else self.path
-        raw_path, _, query = target.partition("?")
+        raw_path, dummy, query = target.partition("?")
         raw_path = raw_path.partition("#")[0] or "/"
         if "://" in raw_path:  # absolute-form request line (proxies)
             raw_path = "/" + raw_path.split("://", 1)[1].partition("/")[2]
@@ -510,7 +510,7 @@ class _Handler(BaseHTTPRequestHandler):
         if raw_path.startswith("/ex/jira/"):
             gateway = True
             rest = raw_path[len("/ex/jira/"):]
-            cloud_id, _, tail = rest.partition("/")
+            cloud_id, dummy, tail = rest.partition("/")
             path = "/" + tail
         elif emu.context_path:
             if raw_path == emu.context_path or raw_path.startswith(emu.context_path + "/"):

@@ -1,4 +1,9 @@
-"""Every hostile or broken input (wrong types, empty strings, whitespace, newline and NUL injection, 1 MB values, invalid UTF-8, URL tricks, odd ports, paths with '..', relative paths) is refused with a clear error that names the option or variable, before anything is sent to Jira or written to a host; the validation and rendering functions the modules use hold their contract for at least 10 000 generated inputs (a value is either refused with a message that never repeats the token, or written so that the format's own reader returns it exactly).
+"""Every hostile or broken input (wrong types, empty strings, whitespace, newline and NUL injection, 1 MB values,
+invalid UTF-8, URL tricks, odd ports, paths with '..', relative paths) is refused with a clear error that
+names the option or variable, before anything is sent to Jira or written to a host; the validation and
+rendering functions the modules use hold their contract for at least 10 000 generated inputs (a value is
+either refused with a message that never repeats the token, or written so that the format's own reader returns
+it exactly).
 
 Generated part: hypothesis against the modules' own functions (normalize_url, the credentials
 module's check_inputs, the config module's plan_items and the format renderers, the retry policy,
@@ -261,7 +266,7 @@ def test_env_files_read_the_same_by_sh(reliability_record):
             return
         with open(path, 'w', encoding='utf-8') as f:
             f.write(cf.env_line('JIRA_V', value))
-        out = subprocess.run([sh, '-c', '. "$1" && printf %s "$JIRA_V"', 'sh', path], stdout=subprocess.PIPE,
+        out = subprocess.run(check=False, args=[sh, '-c', '. "$1" && printf %s "$JIRA_V"', 'sh', path], stdout=subprocess.PIPE,
                              env={'PATH': os.environ.get('PATH', '/usr/bin:/bin'), 'LC_ALL': 'C.UTF-8'}, timeout=10)
         assert out.stdout.decode('utf-8') == value
 
@@ -280,7 +285,7 @@ RETRY_EXAMPLES = 1500
 @given(retries=st.integers(0, 12), max_wait=st.floats(0, 300), seed=st.floats(0, 1),
        retry_afters=st.lists(st.one_of(st.none(), st.floats(0, 500)), min_size=13, max_size=13),
        header=st.one_of(st.text(max_size=40), st.sampled_from(['120', '1.5', 'Wed, 21 Oct 2015 07:28:00 GMT',
-                                                                '-1', '1e9', 'Fri, 31 Dec 9999 23:59:59 GMT'])))
+                                                               '-1', '1e9', 'Fri, 31 Dec 9999 23:59:59 GMT'])))
 def _retry_property(retries, max_wait, seed, retry_afters, header):
     counted('retry')
     policy = RetryPolicy(retries, max_wait, rand=lambda: seed)
@@ -363,7 +368,7 @@ def netns_inventory(workdir):
     """localhost whose Python runs in an empty network namespace: a check that should have
     refused an input but did not can reach nothing (and no DNS query leaves the machine)."""
     unshare = shutil.which('unshare')
-    if not unshare or subprocess.run([unshare, '-n', 'true']).returncode != 0:
+    if not unshare or subprocess.run(check=False, args=[unshare, '-n', 'true']).returncode != 0:
         return None
     wrapper = os.path.join(workdir, 'python-no-network')
     with open(wrapper, 'w') as f:
@@ -511,7 +516,7 @@ def test_table_credentials_info(reliability_record):
     cases = _creds_cases()
     rec.fault = '; '.join(c[0] for c in cases)
     rec.inputs = len(cases)
-    result, _ = run_batch('jira_credentials_info', cases, inventory=inventory, workdir=workdir)
+    result, dummy = run_batch('jira_credentials_info', cases, inventory=inventory, workdir=workdir)
     scan_run(result, TOKEN, USER)
 
     def nothing_sent(case_id, out):
@@ -614,7 +619,7 @@ def test_table_integration_config(reliability_record):
     rec.fault = '; '.join(c[0] for c in cases)
     rec.inputs = len(cases)
     before = tree_state(root)
-    result, _ = run_batch('jira_integration_config', cases, workdir=workdir)
+    result, dummy = run_batch('jira_integration_config', cases, workdir=workdir)
     problems = judge(result, cases)
     try:
         scan_run(result, TOKEN, USER, name_only_paths=[root])
@@ -653,7 +658,7 @@ def test_table_integration_config_info(reliability_record):
     rec.fault = '; '.join(c[0] for c in cases)
     rec.inputs = len(cases)
     before = tree_state(os.path.dirname(path))
-    result, _ = run_batch('jira_integration_config_info', cases, workdir=workdir)
+    result, dummy = run_batch('jira_integration_config_info', cases, workdir=workdir)
     scan_run(result, TOKEN, USER, name_only_paths=[path])
     problems = judge(result, cases)
     assert not problems, '\n'.join(problems)

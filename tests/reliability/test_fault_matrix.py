@@ -1,4 +1,9 @@
-"""For every Jira fault (transport, TLS, HTTP status, hostile or broken answer), run over HTTPS through the role jira_integration on two hosts, the credential check fails with the documented failure_reason and a message that names the fix, Jira receives exactly the expected number of requests, the check's time stays within max_retry_wait plus one timeout per request plus a fixed overhead, a 50 MB answer is never read whole, no host's config changes by a single byte (content, mode, inode, mtime; no temp or backup file appears), and no form of the token leaks anywhere.
+"""For every Jira fault (transport, TLS, HTTP status, hostile or broken answer), run over HTTPS through the role
+jira_integration on two hosts, the credential check fails with the documented failure_reason and a message
+that names the fix, Jira receives exactly the expected number of requests, the check's time stays within
+max_retry_wait plus one timeout per request plus a fixed overhead, a 50 MB answer is never read whole, no
+host's config changes by a single byte (content, mode, inode, mtime; no temp or backup file appears), and no
+form of the token leaks anywhere.
 
 Wider than tests/integration/test_jira_credentials_info.py (one module run per failure_reason over
 HTTP): HTTPS everywhere, a stall in the middle of the body, 429 storms with and without
@@ -68,7 +73,7 @@ class FaultProxy:
     def _accept(self):
         while not self._stop.is_set():
             try:
-                client, _ = self._sock.accept()
+                client, dummy = self._sock.accept()
             except socket.timeout:
                 continue
             except OSError:
@@ -125,8 +130,8 @@ def netns_python(workdir):
     unshare = shutil.which('unshare')
     if not unshare:
         return None, 'unshare(1) is not installed'
-    probe = subprocess.run([unshare, '-n', sys.executable, '-c',
-                            'import socket; print(len(socket.if_nameindex()))'],
+    probe = subprocess.run(check=False, args=[unshare, '-n', sys.executable, '-c',
+                                              'import socket; print(len(socket.if_nameindex()))'],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
     if probe.returncode != 0:
         return None, 'unshare -n is not permitted here (%s)' % probe.stderr.decode('utf-8', 'replace').strip()[:200]

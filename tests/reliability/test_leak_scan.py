@@ -1,4 +1,9 @@
-"""No form of an API token (the token, its URL encodings, its JSON spelling, base64 of username:token) appears in anything Ansible produces for any module, the role or the playbooks: stdout and stderr at -vvvv, --diff, check mode, the core JSON (tree) callback's output, the ANSIBLE_LOG_PATH log, the names of files left by ANSIBLE_KEEP_REMOTE_FILES, backups' names, the local fact, registered results printed with debug, error messages and tracebacks; tokens carry URL- and shell-special characters so every encoding differs from the token.
+"""No form of an API token (the token, its URL encodings, its JSON spelling, base64 of username:token) appears in
+anything Ansible produces for any module, the role or the playbooks: stdout and stderr at -vvvv, --diff, check
+mode, the core JSON (tree) callback's output, the ANSIBLE_LOG_PATH log, the names of files left by
+ANSIBLE_KEEP_REMOTE_FILES, backups' names, the local fact, registered results printed with debug, error
+messages and tracebacks; tokens carry URL- and shell-special characters so every encoding differs from the
+token.
 
 Kept remote files are AnsiballZ payloads whose arguments contain the token: that is Ansible's
 documented behaviour for ANSIBLE_KEEP_REMOTE_FILES, so their names are checked, not their content.

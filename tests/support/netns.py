@@ -40,11 +40,11 @@ class NetnsError(Exception):
 
 
 def _run(cmd, check=True, timeout=60, **kw):
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+    proc = subprocess.run(check=False, args=cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                           stdin=subprocess.DEVNULL, **kw)
     if check and proc.returncode != 0:
         raise NetnsError('%s failed (rc=%s): %s' % (' '.join(cmd), proc.returncode,
-                                                      proc.stderr.decode('utf-8', 'replace').strip()))
+                                                    proc.stderr.decode('utf-8', 'replace').strip()))
     return proc
 
 

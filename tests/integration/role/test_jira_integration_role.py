@@ -129,7 +129,7 @@ def test_no_token_in_output_at_vvvv_with_diff(jira_emulator):
     ]
     assert [r.rc == 0 for r in runs] == [True, True, True, True, False, True], runs
     # The rotation is visible in the diff through the fingerprints, never the token.
-    new_fingerprint = [r for r in config_results(runs[1]).values()][0]['token_fingerprint']
+    new_fingerprint = list(config_results(runs[1]).values())[0]['token_fingerprint']
     assert new_fingerprint in runs[1].stdout
     for result in runs:
         for secret in (token, new_token, token + 'x'):
@@ -221,7 +221,7 @@ def test_decommission_removes_config_and_fact_without_a_token(jira_emulator):
 def test_wrong_inputs_are_named_and_stop_before_anything_happens(jira_emulator):
     emu = jira_emulator
     fleet = Fleet(emu, 2, name='inputs', group_vars={'jira_integration_config_mode': 384,
-                                                    'jira_integration_token_expires_on': today(-3)})
+                                                     'jira_integration_token_expires_on': today(-3)})
     del fleet.group_vars['jira_integration_url']
     bad = fleet.run('provision', token=emu.service_token)
     assert bad.rc != 0

@@ -116,7 +116,7 @@ def _diff(before, after):
 
 
 def sh(*cmd):
-    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    return subprocess.run(check=False, args=cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
 # --------------------------------------------------------------------------- fixtures: faults
@@ -387,7 +387,7 @@ def test_immutable(reliability_record, immutables, what):
     rec = reliability_record
     rec.scenario = 'immutable %s (chattr +i)' % what
     rec.fault = 'chattr +i on the config %s' % ('file: rename over it fails with EPERM' if what == 'file'
-                                               else 'directory: no temp file can be created')
+                                                else 'directory: no temp file can be created')
     d = target_dir()
     path = os.path.join(d, 'jira.yml')
     old, new = token(), token()

@@ -77,7 +77,7 @@ def test_soak_role_runs_with_random_faults(reliability_record, jira_emulator):
     inventory = '[jira_integration]\n' + ''.join(
         '%s ansible_connection=local ansible_python_interpreter=%s jira_integration_config_path=%s '
         'jira_integration_fact_path=%s\n' % (h, sys.executable, config_of(root, h),
-                                            os.path.join(root, h, 'facts.d', 'jira_integration.fact'))
+                                             os.path.join(root, h, 'facts.d', 'jira_integration.fact'))
         for h in hosts)
 
     token = emu.service_token

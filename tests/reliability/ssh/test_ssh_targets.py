@@ -74,7 +74,7 @@ def wait_quiet(host, timeout=30):
     has finished (or died) and cannot change the file any more."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        pids = subprocess.run(['ip', 'netns', 'pids', host.netns], stdout=subprocess.PIPE).stdout.decode().split()
+        pids = subprocess.run(check=False, args=['ip', 'netns', 'pids', host.netns], stdout=subprocess.PIPE).stdout.decode().split()
         if set(pids) <= {str(host.sshd.pid)}:
             return
         time.sleep(0.2)
@@ -89,7 +89,7 @@ def test_cut_link_mid_run(reliability_record, netns_hosts, jira_emulator):
 
     # Nothing in a namespace can reach anything but its own /30.
     for h in hosts.hosts:
-        routes = subprocess.run(['ip', '-n', h.netns, 'route', 'show', 'table', 'all'],
+        routes = subprocess.run(check=False, args=['ip', '-n', h.netns, 'route', 'show', 'table', 'all'],
                                 stdout=subprocess.PIPE).stdout.decode()
         assert 'default' not in routes, routes
         assert h.address.startswith('10.213.') and h.peer_address.startswith('10.213.')

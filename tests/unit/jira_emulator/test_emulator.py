@@ -143,11 +143,11 @@ def test_dc_captcha_locks_after_threshold_and_reset_clears(jira_emulator_factory
     emu = jira_emulator_factory(mode="datacenter", context_path="/jira", captcha_after=3)
     good = (emu.service_username, emu.service_token)
     # a success before the lock resets the counter
-    for _ in range(2):
+    for dummy in range(2):
         assert requests.get(_api(emu) + "/myself", auth=(emu.service_username, "bad")).status_code == 401
     assert requests.get(_api(emu) + "/myself", auth=good).status_code == 200
     assert emu.failed_logins("svc-ansible") == 0
-    for _ in range(3):
+    for dummy in range(3):
         assert requests.get(_api(emu) + "/myself", auth=(emu.service_username, "bad")).status_code == 401
     r = requests.get(_api(emu) + "/myself", auth=good)   # even the right password is refused now
     assert r.status_code == 403
@@ -162,7 +162,7 @@ def test_dc_captcha_locks_after_threshold_and_reset_clears(jira_emulator_factory
 
 def test_captcha_disabled_with_zero(jira_emulator_factory):
     emu = jira_emulator_factory(mode="datacenter", captcha_after=0)
-    for _ in range(5):
+    for dummy in range(5):
         requests.get(_api(emu) + "/myself", auth=(emu.service_username, "bad"))
     assert requests.get(_api(emu) + "/myself", auth=(emu.service_username, emu.service_token)).status_code == 200
 
@@ -331,7 +331,7 @@ def test_http_control_api(jira_emulator):
     assert requests.get(_api(emu) + "/myself", auth=("new@example.com", "tok-new")).status_code == 401
     assert requests.post(ctl + "/faults", json=[{"path": "/rest/api/3/serverInfo", "kind": "status", "status": 502,
                                                  "times": 2}]).status_code == 200
-    assert [requests.get(_api(emu) + "/serverInfo").status_code for _ in range(3)] == [502, 502, 200]
+    assert [requests.get(_api(emu) + "/serverInfo").status_code for dummy in range(3)] == [502, 502, 200]
     assert requests.post(ctl + "/faults", json={"path": "*", "kind": "bogus"}).status_code == 400
     assert requests.post(ctl + "/faults", json={"path": "*", "kind": "empty_200", "times": None}).status_code == 200
     assert requests.get(_api(emu) + "/serverInfo").content == b""
@@ -602,7 +602,7 @@ def test_parallel_requests_are_served(jira_emulator):
 def test_keep_alive_connection_reused(jira_emulator):
     emu = jira_emulator
     with requests.Session() as session:
-        for _ in range(5):
+        for dummy in range(5):
             assert session.get(_api(emu) + "/serverInfo").status_code == 200
     assert emu.count("/rest/api/3/serverInfo") == 5
 
@@ -677,7 +677,7 @@ def test_form_encoded_write_needs_no_check_header(jira_emulator):
 
 def test_request_log_is_capped_but_counts_are_exact(jira_emulator_factory):
     emu = jira_emulator_factory(max_log=3)
-    for _ in range(5):
+    for dummy in range(5):
         requests.get(_api(emu) + "/serverInfo")
     assert len(emu.requests) == 3 and emu.count("/rest/api/3/serverInfo") == 5
 
@@ -708,14 +708,14 @@ def test_probability_and_random_faults(jira_emulator):
     emu = jira_emulator
     url = _api(emu) + "/serverInfo"
     emu.add_fault("*", "server_error", times=None, status=503, probability=0.3, seed=7)
-    codes = [requests.get(url).status_code for _ in range(60)]
+    codes = [requests.get(url).status_code for dummy in range(60)]
     hit = codes.count(503)
     assert 5 <= hit <= 35 and codes.count(200) == 60 - hit
     assert sum(1 for e in emu.requests if e["fault"] == "server_error") == hit
     emu.clear_faults()
     emu.add_fault("/rest/api/3/serverInfo", "random", times=4, seed=1,
                   kinds=["empty_200", {"kind": "status", "status": 418}])
-    got = [requests.get(url) for _ in range(6)]
+    got = [requests.get(url) for dummy in range(6)]
     assert all((r.status_code, r.content) in ((200, b""), (418, r.content)) for r in got[:4])
     assert {r.status_code for r in got[:4]} <= {200, 418} and all(r.content for r in got[4:])
     assert {e["fault"] for e in emu.requests[-6:-2]} <= {"empty_200", "status"}
@@ -727,7 +727,7 @@ def test_default_random_faults_are_transient(jira_emulator):
     emu = jira_emulator
     emu.add_fault("/rest/api/3/serverInfo", "random", times=None, seed=3)
     statuses = set()
-    for _ in range(25):
+    for dummy in range(25):
         try:
             statuses.add(requests.get(_api(emu) + "/serverInfo", timeout=5).status_code)
         except requests.exceptions.ConnectionError:

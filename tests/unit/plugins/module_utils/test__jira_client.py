@@ -226,7 +226,9 @@ def test_missing_email_is_not_a_failure():
 
 @pytest.mark.parametrize('response, reason', [
     (FakeResponse(401, 'Client must be authenticated to access this resource.', {}), 'invalid_credentials'),
-    (FakeResponse(403, '<html>denied</html>', dict(HTML, **{'X-Authentication-Denied-Reason': 'CAPTCHA_CHALLENGE; login-url=https://j/login.jsp', 'X-Seraph-LoginReason': 'AUTHENTICATION_DENIED'})), 'captcha_required'),
+    (FakeResponse(403, '<html>denied</html>',
+                  dict(HTML, **{'X-Authentication-Denied-Reason': 'CAPTCHA_CHALLENGE; login-url=https://j/login.jsp',
+                                'X-Seraph-LoginReason': 'AUTHENTICATION_DENIED'})), 'captcha_required'),
     (FakeResponse(403, 'XSRF check failed', {}), 'forbidden'),
     (FakeResponse(404, '{"message":"HTTP 404 Not Found"}', JSON), 'not_jira'),
     (FakeResponse(200, '{"self": "x"}', dict(JSON, **{'X-Seraph-LoginReason': 'AUTHENTICATED_FAILED'})), 'anonymous_response'),
@@ -290,7 +292,7 @@ def test_429_with_retry_after_then_success():
 
 def test_429_without_retry_after_backs_off_exponentially_then_gives_up():
     clock = FakeClock()
-    session = FakeSession(*[FakeResponse(429, '', {}) for _ in range(4)])
+    session = FakeSession(*[FakeResponse(429, '', {}) for dummy in range(4)])
     with pytest.raises(jc.JiraError) as e:
         client(session, clock=clock, retries=3, max_retry_wait=60).myself()
     assert e.value.failure_reason == 'rate_limited'
@@ -299,7 +301,7 @@ def test_429_without_retry_after_backs_off_exponentially_then_gives_up():
 
 def test_total_wait_is_capped_by_max_retry_wait():
     clock = FakeClock()
-    session = FakeSession(*[FakeResponse(503, '', {'Retry-After': '4'}) for _ in range(5)])
+    session = FakeSession(*[FakeResponse(503, '', {'Retry-After': '4'}) for dummy in range(5)])
     with pytest.raises(jc.JiraError) as e:
         client(session, clock=clock, retries=10, max_retry_wait=10).myself()
     assert e.value.failure_reason == 'server_error'
@@ -397,7 +399,7 @@ def test_cloud_permissions_pass_the_required_parameter_and_map_404():
 
 def test_unknown_failure_reason_is_a_programming_error():
     with pytest.raises(ValueError):
-        jc.JiraError('bogus', 'x')
+        raise jc.JiraError('bogus', 'x')
 
 
 class BrokenRaw(FakeRaw):
