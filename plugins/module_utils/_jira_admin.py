@@ -46,7 +46,7 @@ def admin_module(argument_spec, required_if=None, mutually_exclusive=None, requi
     """An AnsibleModule with the shared connection options added and check mode on."""
     spec = connection_argument_spec()
     spec.update(argument_spec)
-    return AnsibleModule(
+    module = AnsibleModule(
         argument_spec=spec,
         supports_check_mode=True,
         required_if=list(CONNECTION_REQUIRED_IF) + list(required_if or []),
@@ -54,6 +54,24 @@ def admin_module(argument_spec, required_if=None, mutually_exclusive=None, requi
         mutually_exclusive=mutually_exclusive or [],
         required_one_of=required_one_of or [],
     )
+    refuse_blank_values(module, argument_spec)
+    return module
+
+
+def refuse_blank_values(module, argument_spec):
+    """Fail before any request on a blank value: Jira would look up (or create) "" instead."""
+    for option, spec in sorted(argument_spec.items()):
+        value = module.params.get(option)
+        if value is None or spec.get('no_log'):
+            continue
+        if spec.get('type') == 'str' and not value.strip():
+            module.fail_json(msg='Option %s is empty or blank: give a value%s.'
+                             % (option, '' if spec.get('required') else ' or leave the option out'))
+        if spec.get('type') == 'list' and spec.get('elements') == 'str':
+            for index, item in enumerate(value, 1):
+                if not item.strip():
+                    module.fail_json(msg='Option %s has an empty or blank entry (item %d): remove it or give a name.'
+                                     % (option, index))
 
 
 def run(module, body):

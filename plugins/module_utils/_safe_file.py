@@ -272,18 +272,20 @@ def _move(module, tmp, path, unsafe_writes):
     if module.selinux_enabled() and os.path.exists(path):
         # Carry the old file's SELinux context over (a read of the old inode only).
         module.set_context_if_different(tmp, module.selinux_context(path), False)
-    if _has_keep_dest_attrs(module):
-        module.atomic_move(tmp, path, unsafe_writes=unsafe_writes, keep_dest_attrs=False)
-        return
-    # ansible-core < 2.17: atomic_move always copies the old file's mode and owner onto the new
-    # content, so rename here (same directory: rename is atomic). Only a refused rename with
-    # unsafe_writes goes to atomic_move's in-place fallback, which the user asked for.
+    # Rename here rather than through atomic_move: same directory, so the rename is atomic, and a
+    # refusal surfaces as the OSError itself. (atomic_move copies the old file's mode and owner
+    # onto the new content before 2.17, and some releases fail the module from inside it with
+    # temp-file names instead of raising.) Only a refused rename with unsafe_writes goes to
+    # atomic_move's in-place fallback, which the user asked for.
     try:
         os.rename(tmp, path)
     except OSError:
         if not unsafe_writes:
             raise
-        module.atomic_move(tmp, path, unsafe_writes=True)
+        if _has_keep_dest_attrs(module):
+            module.atomic_move(tmp, path, unsafe_writes=True, keep_dest_attrs=False)
+        else:
+            module.atomic_move(tmp, path, unsafe_writes=True)
 
 
 def write_file(module, path, data, file_args, validate=None, backup=False):

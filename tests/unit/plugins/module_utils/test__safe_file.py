@@ -1,6 +1,6 @@
 """Unit tests of _safe_file with a real AnsibleModule: private temp file from the first byte,
-validate, backup, and cleanup on injected failures (ENOSPC in write or fsync, EACCES, a failing
-atomic move)."""
+validate, backup, and cleanup on injected failures (ENOSPC in write or fsync, EACCES,
+refused rename, the unsafe_writes fallback)."""
 
 import errno
 import json
@@ -77,10 +77,14 @@ def test_failing_move_leaves_old_file_and_no_temp(tmp_path, module, monkeypatch)
     with open(path, 'wb') as f:
         f.write(b'[jira]\nurl = a\n')
 
-    def boom(src, dest, unsafe_writes=False, keep_dest_attrs=True):
+    def refused(src, dest):
         raise OSError(errno.EACCES, os.strerror(errno.EACCES))
 
-    monkeypatch.setattr(module, 'atomic_move', boom)
+    def not_called(*_a, **_kw):
+        raise AssertionError('atomic_move is only for unsafe_writes')
+
+    monkeypatch.setattr(sf.os, 'rename', refused)
+    monkeypatch.setattr(module, 'atomic_move', not_called)
     with pytest.raises(sf.SafeFileError) as e:
         sf.write_file(module, path, b'[jira]\nurl = b\n', file_args(module, path))
     assert 'Permission denied' in e.value.msg
@@ -189,19 +193,17 @@ def test_check_path_accepts_absolute_paths(path):
     sf.check_path(path)
 
 
-def test_wrapped_eperm_reports_the_os_reason(tmp_path, module, monkeypatch):
-    """B1: atomic_move wraps the EPERM of a rename over an immutable file in a plain Exception."""
+def test_refused_rename_reports_the_os_reason(tmp_path, module, monkeypatch):
+    """B1: the EPERM of a rename over an immutable file (chattr +i) names the likely cause,
+    never the temp file (ansible-core 2.18's atomic_move failed the module with temp-file names)."""
     path = str(tmp_path / 'c.yml')
     with open(path, 'wb') as f:
         f.write(b'old\n')
 
-    def immutable(src, dest, unsafe_writes=False, keep_dest_attrs=True):
-        try:
-            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
-        except OSError as ex:
-            raise Exception('Unable to make %r into to %r, failed final rename from .ansible_tmpX.' % (src, dest)) from ex
+    def immutable(src, dest):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
 
-    monkeypatch.setattr(module, 'atomic_move', immutable)
+    monkeypatch.setattr(sf.os, 'rename', immutable)
     with pytest.raises(sf.SafeFileError) as e:
         sf.write_file(module, path, b'new\n', file_args(module, path))
     assert e.value.msg == ('Could not replace %s: Operation not permitted (is the file immutable? lsattr %s). '
@@ -210,16 +212,36 @@ def test_wrapped_eperm_reports_the_os_reason(tmp_path, module, monkeypatch):
     assert open(path, 'rb').read() == b'old\n' and leftovers(str(tmp_path)) == []
 
 
-@pytest.fixture(params=['keep_dest_attrs', 'ansible-core-2.16'])
-def move_style(request, monkeypatch):
-    """Both ways of moving: atomic_move(keep_dest_attrs=False), and the plain rename used where
-    atomic_move always copies the old attributes (ansible-core < 2.17)."""
-    if request.param != 'keep_dest_attrs':
-        monkeypatch.setattr(sf, '_has_keep_dest_attrs', lambda module: False)
-    return request.param
+def test_unsafe_writes_falls_back_to_atomic_move_and_unwraps_its_error(tmp_path, module, monkeypatch):
+    """Only with unsafe_writes does a refused rename go to atomic_move (its in-place fallback);
+    atomic_move wraps the OSError in a plain Exception, and the message gives the OS reason."""
+    path = str(tmp_path / 'c.yml')
+    with open(path, 'wb') as f:
+        f.write(b'old\n')
+    calls = []
+
+    def busy(src, dest):
+        raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+
+    def in_place_refused(src, dest, unsafe_writes=False, **kw):
+        calls.append((unsafe_writes, kw.get('keep_dest_attrs')))
+        try:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+        except OSError as ex:
+            raise Exception('Could not replace %r with %r.' % (dest, src)) from ex
+
+    monkeypatch.setattr(sf.os, 'rename', busy)
+    monkeypatch.setattr(module, 'atomic_move', in_place_refused)
+    module.params['unsafe_writes'] = True
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'new\n', file_args(module, path))
+    assert calls and calls[0][0] is True
+    assert 'Operation not permitted (is the file immutable?' in e.value.msg
+    assert sf.TEMP_PREFIX not in e.value.msg
+    assert open(path, 'rb').read() == b'old\n' and leftovers(str(tmp_path)) == []
 
 
-def test_hard_link_at_path_leaves_the_other_file_alone(tmp_path, module, move_style):
+def test_hard_link_at_path_leaves_the_other_file_alone(tmp_path, module):
     """B3: the old inode (shared with another file) gets no chmod or chown."""
     other = str(tmp_path / 'other.conf')
     path = str(tmp_path / 'jira.yml')
@@ -233,7 +255,7 @@ def test_hard_link_at_path_leaves_the_other_file_alone(tmp_path, module, move_st
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640 and open(path, 'rb').read() == b'new\n'
 
 
-def test_new_content_never_wider_than_asked_and_old_file_untouched(tmp_path, module, monkeypatch, move_style):
+def test_new_content_never_wider_than_asked_and_old_file_untouched(tmp_path, module, monkeypatch):
     """At the moment of the move the temp file already has the asked mode; the old 0644 file
     is never chmod'ed (it was narrowed in place before B3)."""
     path = str(tmp_path / 'jira.yml')
@@ -255,7 +277,7 @@ def test_new_content_never_wider_than_asked_and_old_file_untouched(tmp_path, mod
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='giving a file to another user needs root')
-def test_owner_not_asked_for_is_kept(tmp_path, module, move_style):
+def test_owner_not_asked_for_is_kept(tmp_path, module):
     path = str(tmp_path / 'jira.yml')
     with open(path, 'wb') as f:
         f.write(b'old\n')
