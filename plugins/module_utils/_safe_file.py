@@ -72,18 +72,18 @@ def _os_reason(e, path, what='file'):
     return reason
 
 
-def check_path(path):
+def check_path(path, option='path'):
     """Raise SafeFileError unless ``path`` is absolute, without NUL and without '..' segments.
 
     A relative path would be resolved against the module's working directory, which nobody
     chose (with the local connection: the controller's current directory); '..' hides which
     file is written."""
     if '\x00' in path:
-        raise SafeFileError('Option path must not contain a NUL character.')
+        raise SafeFileError('Option %s must not contain a NUL character.' % option)
     if not os.path.isabs(path):
-        raise SafeFileError('Option path must be an absolute path (starting with /); got %r.' % path)
+        raise SafeFileError('Option %s must be an absolute path (starting with /); got %r.' % (option, path))
     if '..' in path.split('/'):
-        raise SafeFileError("Option path must not contain '..' segments; got %r." % path)
+        raise SafeFileError("Option %s must not contain '..' segments; got %r." % (option, path))
 
 
 @contextlib.contextmanager

@@ -164,6 +164,41 @@ options:
         M(ansible.builtin.template). The temporary file is in the same directory, keeps the extension of O(path)
         and has no spaces in its name.
     type: str
+  rotation_fact:
+    description:
+      - Also keep the token's rotation record, as a JSON local fact file, in this same module run (the role
+        M(integrations.jira.jira_integration) uses it; it costs no extra module execution per host).
+      - The record holds C(url), C(username), C(account_id), C(token_fingerprint), C(expires_on), C(config_path),
+        C(rotated_at) and C(validated_at) (UTC, from the target's clock), never the token. C(rotated_at) changes only
+        when the token's fingerprint changes; C(validated_at) is set when O(rotation_fact.validated=true) and something
+        in the record changes, so a re-run writes nothing.
+      - The file is written like the config (temporary file, atomic rename), with mode C(0644) (it holds no secret),
+        only when the record differs; its missing parent directories are created with mode C(0755). With
+        O(state=absent) it is removed.
+    type: dict
+    suboptions:
+      path:
+        description:
+          - The fact file, for example V(/etc/ansible/facts.d/jira_integration.fact) (read back by
+            M(ansible.builtin.setup) as C(ansible_local.jira_integration) when its name ends in C(.fact)).
+          - An absolute path without C(..) segments, not a symbolic link, and not O(path).
+        type: path
+        required: true
+      account_id:
+        description:
+          - The service account's ID as Jira reported it (C(account.account_id) of M(integrations.jira.jira_credentials_info)).
+            When not given, the recorded one is kept.
+        type: str
+      expires_on:
+        description:
+          - The token's expiry date as shown on Atlassian's API token page, written V(YYYY-MM-DD).
+        type: str
+      validated:
+        description:
+          - Whether these credentials were validated against Jira in this run (sets C(validated_at) when the
+            record changes).
+        type: bool
+        default: false
   mode:
     description:
       - The file's permissions. Defaults to V('0600') here (the file holds a token), not to the umask.
@@ -238,6 +273,16 @@ EXAMPLES = r'''
     api_token: "{{ vault_jira_api_token }}"
     validate: /usr/bin/myapp --check-config %s
 
+- name: Write the config and keep the token's rotation record as a local fact
+  integrations.jira.jira_integration_config:
+    path: /etc/myapp/jira.yml
+    url: https://your-site.atlassian.net
+    username: integration@example.com
+    api_token: "{{ vault_jira_api_token }}"
+    rotation_fact:
+      path: /etc/ansible/facts.d/jira_integration.fact
+      expires_on: '2027-03-01'
+
 - name: Remove the Jira keys from a shared JSON config
   integrations.jira.jira_integration_config:
     path: /etc/myapp/config.json
@@ -273,6 +318,26 @@ token_fingerprint:
   returned: always
   type: str
   sample: sha256:1a2b3c4d5e6f7a8b
+config_changed:
+  description:
+    - Whether the config file itself changed (content or attributes), as opposed to only the O(rotation_fact) record
+      (for example a new O(rotation_fact.expires_on)). Use it to restart a service only when the file it reads changed.
+  returned: success
+  type: bool
+rotation_fact:
+  description:
+    - The rotation record as written to O(rotation_fact.path) (or as it would be written, in check mode).
+  returned: when O(rotation_fact) is given and O(state=present)
+  type: dict
+  sample:
+    url: https://your-site.atlassian.net
+    username: integration@example.com
+    account_id: 5b10ac8d82e05b22cc7d4ef5
+    token_fingerprint: sha256:1a2b3c4d5e6f7a8b
+    expires_on: '2027-03-01'
+    config_path: /etc/myapp/jira.yml
+    rotated_at: '2026-12-01T07:30:00Z'
+    validated_at: '2026-12-01T07:30:00Z'
 backup_file:
   description: The backup of the previous file.
   returned: when O(backup=true) and a backup was made
@@ -291,6 +356,7 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     token_fingerprint,
 )
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
+from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
 from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
     SafeFileError,
     check_path,
@@ -323,6 +389,12 @@ def argument_spec():
         create_parent=dict(type='bool', default=False),
         parent_mode=dict(type='str', default='0700'),
         validate=dict(type='str'),
+        rotation_fact=dict(type='dict', options=dict(
+            path=dict(type='path', required=True),
+            account_id=dict(type='str'),
+            expires_on=dict(type='str'),
+            validated=dict(type='bool', default=False),
+        )),
     )
 
 
@@ -402,6 +474,15 @@ def run(module):
                 module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
     if p['validate'] and '%s' not in p['validate']:
         module.fail_json(msg='Option validate must contain %%s (the new file); got %s.' % p['validate'], **result)
+    fact = p['rotation_fact']
+    if fact:
+        try:
+            check_path(fact['path'], option='rotation_fact.path')
+            fact['expires_on'] = rf.check_date(fact['expires_on'], 'rotation_fact.expires_on')
+        except (SafeFileError, rf.RotationFactError) as e:
+            module.fail_json(msg=e.msg, **result)
+        if os.path.normpath(fact['path']) == os.path.normpath(path):
+            module.fail_json(msg='Option rotation_fact.path must not be the config file (path).', **result)
 
     try:
         if fmt == 'ini':
@@ -529,6 +610,9 @@ def run(module):
                     result['backup_file'] = backup_file
             # Only now: a refused removal changed nothing.
             result['changed'] = True
+        result['config_changed'] = result['changed']
+        if fact:
+            remove_rotation_fact(module, fact['path'], result)
         return result
 
     parent = os.path.dirname(path) or '.'
@@ -561,7 +645,60 @@ def run(module):
         result['changed'] = True
     if not module.check_file_absent_if_check_mode(path):
         result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    result['config_changed'] = result['changed']
+    if fact and state == 'present':
+        core = dict(url=values['url'], username=values['username'], account_id=fact['account_id'] or None,
+                    token_fingerprint=result['token_fingerprint'], expires_on=fact['expires_on'], config_path=path)
+        keep_rotation_fact(module, fact, core, result)
+    elif fact:
+        remove_rotation_fact(module, fact['path'], result)
     return result
+
+
+def keep_rotation_fact(module, fact, core, result):
+    """Record the token's rotation metadata next to the config (written only when it differs)."""
+    fact_path = fact['path']
+    b_fact = to_bytes(fact_path, errors='surrogate_or_strict')
+    written = 'Wrote %s, but ' % result['path'] if result['changed'] else ''
+    if os.path.islink(b_fact) or (os.path.exists(b_fact) and not os.path.isfile(b_fact)):
+        module.fail_json(msg='%s%s (rotation_fact.path) is not a regular file; give the path of a file.'
+                             % (written, fact_path), **result)
+    old_text = None
+    if os.path.exists(b_fact):
+        try:
+            with open(b_fact, 'rb') as f:
+                old_text = f.read().decode('utf-8', 'replace')
+        except (IOError, OSError) as e:
+            module.fail_json(msg='%scould not read %s (rotation_fact.path): %s.' % (written, fact_path, e.strerror or e),
+                             **result)
+    recorded = rf.parse(old_text) if old_text is not None else {}
+    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now())
+    result['rotation_fact'] = record
+    fact_args = module.load_file_common_arguments({'mode': '%04o' % rf.FACT_MODE}, path=fact_path)
+    changed = record != recorded
+    if changed and module._diff:
+        result['diff'] = [result['diff'], dict(before=old_text or '', after=rf.render(record),
+                                               before_header=fact_path, after_header=fact_path)]
+    if changed and not module.check_mode:
+        try:
+            ensure_parent(os.path.dirname(fact_path) or '.', 0o755)
+            write_file(module, fact_path, to_bytes(rf.render(record)), fact_args)
+        except SafeFileError as e:
+            module.fail_json(msg='%scould not record the rotation fact: %s' % (written, e.msg), **result)
+    result['changed'] = result['changed'] or changed
+    if old_text is not None and not changed:
+        result['changed'] = module.set_fs_attributes_if_different(fact_args, result['changed'])
+
+
+def remove_rotation_fact(module, fact_path, result):
+    if not os.path.lexists(to_bytes(fact_path, errors='surrogate_or_strict')):
+        return
+    if not module.check_mode:
+        try:
+            remove_file(fact_path)
+        except SafeFileError as e:
+            module.fail_json(msg=e.msg, **result)
+    result['changed'] = True
 
 
 def main():

@@ -524,6 +524,57 @@ def test_immutable_file_fails_with_the_reason_and_reports_no_change():
     assert checksum(path) == old and stat.S_IMODE(os.stat(path).st_mode) == 0o600 and temp_files(d) == []
 
 
+def test_rotation_fact_is_kept_in_the_same_run_and_changes_only_with_the_token():
+    """The record lives next to the config: created 0644 with its parent, unchanged on a re-run,
+    rotated_at moves only with the token, expires_on alone changes the record but not the config
+    (config_changed=false), check mode writes nothing, state=absent removes it."""
+    d = target_dir()
+    t1, t2 = new_token('r1'), new_token('r2')
+    path, fact_path = os.path.join(d, 'jira.yaml'), os.path.join(d, 'facts.d', 'jira_integration.fact')
+
+    def args(token, **fact):
+        rec = dict(path=fact_path, account_id='5b10-acc', validated=True)
+        rec.update(fact)
+        return dict(base_args('yaml', path, token), rotation_fact=rec)
+
+    r = play([task('first', args(t1)), task('again', args(t1)),
+              task('check rotate', args(t2), check_mode=True)], [t1, t2], check_files_in=[d])
+    first, again, check = out(r, 'first'), out(r, 'again'), out(r, 'check rotate')
+    with open(fact_path, encoding='utf-8') as f:
+        fact = json.load(f)
+    assert fact == first['rotation_fact']
+    assert set(fact) == {'url', 'username', 'account_id', 'token_fingerprint', 'expires_on', 'config_path',
+                         'rotated_at', 'validated_at'}
+    assert fact['token_fingerprint'] == fingerprint(t1) and fact['url'] == URL and fact['config_path'] == path
+    assert fact['account_id'] == '5b10-acc' and fact['expires_on'] is None
+    assert re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$', fact['rotated_at'])
+    assert fact['rotated_at'] == fact['validated_at']
+    assert stat.S_IMODE(os.stat(fact_path).st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(os.path.dirname(fact_path)).st_mode) == 0o755
+    assert first['changed'] and first['config_changed']
+    assert again['changed'] is False and again['rotation_fact'] == fact
+    assert check['changed'] and check['rotation_fact']['token_fingerprint'] == fingerprint(t2)
+    assert read_config('yaml', path)['api_token'] == t1  # check mode wrote nothing
+    with open(fact_path, encoding='utf-8') as f:
+        assert json.load(f) == fact
+
+    # An old record (as the role test writes it), then a rotation and an expiry date alone.
+    fact['rotated_at'] = fact['validated_at'] = '2026-01-01T00:00:00Z'
+    with open(fact_path, 'w', encoding='utf-8') as f:
+        json.dump(fact, f)
+    r = play([task('rotate', args(t2)), task('expiry only', args(t2, expires_on='2027-03-01')),
+              task('remove', dict(path=path, state='absent', rotation_fact={'path': fact_path}))],
+             [t1, t2], check_files_in=[d])
+    rotate, expiry, remove = out(r, 'rotate'), out(r, 'expiry only'), out(r, 'remove')
+    assert rotate['changed_keys'] == ['api_token'] and rotate['rotation_fact']['rotated_at'] > '2026-01-01'
+    assert rotate['rotation_fact']['token_fingerprint'] == fingerprint(t2)
+    assert expiry['changed'] is True and expiry['config_changed'] is False and expiry['changed_keys'] == []
+    assert expiry['rotation_fact']['expires_on'] == '2027-03-01'
+    assert expiry['rotation_fact']['rotated_at'] == rotate['rotation_fact']['rotated_at']
+    assert remove['changed'] and not os.path.exists(path) and not os.path.exists(fact_path)
+    assert t2 not in json.dumps([rotate, expiry, remove])
+
+
 def test_bad_path_attributes_and_empty_values_are_refused_before_anything_is_written():
     """F3, F4, F5: each fails naming the option; no file appears (not even a new one)."""
     d = target_dir()
@@ -544,6 +595,12 @@ def test_bad_path_attributes_and_empty_values_are_refused_before_anything_is_wri
         ('empty username', dict(username=''), 'Option username must not be empty'),
         ('whitespace username', dict(username='  '), 'Option username must not be empty'),
         ('empty setting name', dict(settings={'': 'x'}), 'setting name'),
+        ('rotation_fact relative path', dict(rotation_fact={'path': 'x.fact'}),
+         'Option rotation_fact.path must be an absolute path'),
+        ('rotation_fact path is the config', dict(rotation_fact={'path': p}), 'Option rotation_fact.path must not be'),
+        ('rotation_fact expires_on not a date', dict(rotation_fact={'path': os.path.join(d, 'j.fact'),
+                                                                    'expires_on': '2027/03/01'}),
+         'Option rotation_fact.expires_on must be a date written YYYY-MM-DD'),
     ]
     tasks = [task(name, dict(base_args('yaml', p, t), **over), ignore_errors=True) for name, over, _m in cases]
     info = [('info relative path', 'jira-relative.yaml', 'Option path must be an absolute path'),

@@ -212,7 +212,8 @@ def test_decommission_removes_config_and_fact_without_a_token(jira_emulator):
     gone = fleet.run('decommission')
     assert gone.rc == 0, gone
     assert fleet.snapshot() == {}
-    assert all(n >= 2 for n in changed_per_host(gone).values())
+    # One module run per host removes both files (the config and the rotation record).
+    assert changed_per_host(gone) == {h: 1 for h in fleet.hosts}
     assert emu.total_requests() == 0
     again = fleet.run('decommission')
     assert again.rc == 0 and changed_per_host(again) == {h: 0 for h in fleet.hosts}
@@ -237,7 +238,8 @@ def test_token_near_expiry_warns_or_fails_per_token_age_action(jira_emulator):
     fleet = Fleet(emu, 2, name='age', group_vars={'jira_integration_token_expires_on': today(5)})
     warn = fleet.run('provision', token=emu.service_token)
     assert warn.rc == 0, warn
-    assert 'WARNING: rotate the Jira API token: the token expires on %s, in 5 days' % today(5) in warn.stdout
+    assert ('WARNING: rotate the Jira API token: the token expires on %s, in 5 days (jira_integration_token_warn_days: 14)'
+            ' on host01, host02.' % today(5)) in warn.stdout
     fail = fleet.run('provision', token=emu.service_token, extra_vars={'jira_integration_token_age_action': 'fail'})
     assert fail.rc != 0
     assert 'jira_integration_token_age_action is fail' in fail.stdout

@@ -1,0 +1,82 @@
+"""Unit tests of the rotation record's pure logic (the module's real runs are in
+tests/integration/test_jira_integration_config.py)."""
+
+import json
+
+import pytest
+
+from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
+
+CORE = dict(url='https://x.atlassian.net', username='svc@example.com', account_id='acc-1',
+            token_fingerprint='sha256:aaaa', expires_on=None, config_path='/etc/app/jira.yml')
+T0, T1 = '2026-01-01T00:00:00Z', '2026-12-01T09:00:00Z'
+
+
+def recorded(**over):
+    rec = dict(CORE, rotated_at=T0, validated_at=T0)
+    rec.update(over)
+    return rec
+
+
+def test_first_record_gets_both_timestamps_when_validated():
+    assert rf.next_record({}, CORE, True, T1) == dict(CORE, rotated_at=T1, validated_at=T1)
+
+
+def test_first_record_without_validation_has_no_validated_at():
+    assert rf.next_record({}, CORE, False, T1)['validated_at'] is None
+
+
+def test_nothing_changed_keeps_the_record_exactly():
+    assert rf.next_record(recorded(), CORE, True, T1) == recorded()
+
+
+def test_new_token_moves_rotated_at_and_validated_at():
+    new = rf.next_record(recorded(), dict(CORE, token_fingerprint='sha256:bbbb'), True, T1)
+    assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T1, T1, 'sha256:bbbb')
+
+
+def test_other_change_keeps_rotated_at():
+    new = rf.next_record(recorded(), dict(CORE, expires_on='2027-03-01'), True, T1)
+    assert (new['rotated_at'], new['validated_at'], new['expires_on']) == (T0, T1, '2027-03-01')
+
+
+def test_unvalidated_change_keeps_the_old_validated_at():
+    new = rf.next_record(recorded(), dict(CORE, expires_on='2027-03-01'), False, T1)
+    assert new['validated_at'] == T0
+
+
+def test_unknown_account_id_keeps_the_recorded_one():
+    assert rf.next_record(recorded(), dict(CORE, account_id=None), False, T1) == recorded()
+
+
+def test_record_without_rotated_at_gets_one():
+    rec = recorded()
+    del rec['rotated_at']
+    assert rf.next_record(rec, CORE, False, T1)['rotated_at'] == T1
+
+
+@pytest.mark.parametrize('text', ['', 'not json', '[1, 2]', '"x"', '{"url": '])
+def test_unreadable_record_counts_as_none(text):
+    assert rf.parse(text) == {}
+
+
+def test_render_round_trips_and_matches_to_nice_json_layout():
+    text = rf.render(recorded())
+    assert json.loads(text) == recorded() and text.endswith('}\n')
+    assert text.splitlines()[1] == '    "account_id": "acc-1",'
+
+
+@pytest.mark.parametrize('value', [None, ''])
+def test_no_expiry(value):
+    assert rf.check_date(value, 'o') is None
+
+
+@pytest.mark.parametrize('value', ['2026-02-30', '2027/03/01', '27-03-01', '2027-3-1', '2027-03-01T00:00', 'soon'])
+def test_bad_dates_name_the_option(value):
+    with pytest.raises(rf.RotationFactError) as e:
+        rf.check_date(value, 'rotation_fact.expires_on')
+    assert 'rotation_fact.expires_on' in e.value.msg and 'YYYY-MM-DD' in e.value.msg
+
+
+def test_good_date():
+    assert rf.check_date('2028-02-29', 'o') == '2028-02-29'
