@@ -294,7 +294,7 @@ def main(argv=None):
         labels.remove('A')
         notes.append('playbooks/provision.yml does not exist (yet): scenario A was skipped.')
         log(notes[-1])
-    out_dir = os.path.abspath(args.out or os.path.join(REPO, 'build', 'bench' if quick else 'docs'))
+    out_dir = os.path.abspath(args.out or (os.path.join(REPO, 'build', 'bench') if quick else os.path.join(REPO, 'docs')))
 
     started = time.time()
     runs = []
