@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - ansible.builtin.files
   - integrations.jira.attributes
   - integrations.jira.attributes.files
+  - integrations.jira.config_file
 attributes:
   check_mode:
     support: full
@@ -94,31 +95,6 @@ options:
       - Required when O(state=present).
     type: str
     aliases: [password]
-  keys:
-    description:
-      - The names of the three fields in the file.
-      - Defaults are V(url), V(username), V(api_token); for O(format=env) V(JIRA_URL), V(JIRA_USERNAME),
-        V(JIRA_API_TOKEN).
-    type: dict
-    suboptions:
-      url:
-        description: Key of the URL.
-        type: str
-      username:
-        description: Key of the username.
-        type: str
-      api_token:
-        description: Key of the API token.
-        type: str
-  section:
-    description:
-      - The section for O(format=ini). V(DEFAULT) is refused, since configparser copies its keys into every section.
-    type: str
-    default: jira
-  root_key:
-    description:
-      - For O(format=yaml) and O(format=json), nest the settings under this key. By default they are at the top level.
-    type: str
   settings:
     description:
       - Extra non-secret settings written alongside the three fields, as a dict of strings, numbers and booleans.

@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - integrations.jira.attributes
   - integrations.jira.attributes.info_module
+  - integrations.jira.config_file
 options:
   path:
     description:
@@ -36,29 +37,6 @@ options:
     type: str
     choices: [yaml, json, ini, env]
     default: yaml
-  keys:
-    description:
-      - The names of the three fields in the file. Defaults as for M(integrations.jira.jira_integration_config).
-    type: dict
-    suboptions:
-      url:
-        description: Key of the URL.
-        type: str
-      username:
-        description: Key of the username.
-        type: str
-      api_token:
-        description: Key of the API token.
-        type: str
-  section:
-    description:
-      - The section for O(format=ini).
-    type: str
-    default: jira
-  root_key:
-    description:
-      - For O(format=yaml) and O(format=json), the key the settings are nested under.
-    type: str
   allow_insecure_http:
     description:
       - Do not report an C(http://) URL as a problem.
@@ -229,6 +207,11 @@ def run(module):
         check_path(path)
     except SafeFileError as e:
         module.fail_json(msg=e.msg, **result)
+    if fmt == 'ini':
+        try:
+            cf.check_ini_section(p['section'])  # the same sections as the writer
+        except cf.FormatError as e:
+            module.fail_json(msg=e.msg, **result)
     b_path = to_bytes(path, errors='surrogate_or_strict')
 
     if os.path.islink(b_path):

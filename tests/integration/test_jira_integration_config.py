@@ -603,10 +603,12 @@ def test_bad_path_attributes_and_empty_values_are_refused_before_anything_is_wri
          'Option rotation_fact.expires_on must be a date written YYYY-MM-DD'),
     ]
     tasks = [task(name, dict(base_args('yaml', p, t), **over), ignore_errors=True) for name, over, _m in cases]
-    info = [('info relative path', 'jira-relative.yaml', 'Option path must be an absolute path'),
-            ('info dot-dot path', os.path.join(d, '..', 'x.yaml'), "Option path must not contain '..'")]
-    tasks += [task(name, {'path': path}, module=FQCN_PREFIX + 'jira_integration_config_info', ignore_errors=True)
-              for name, path, _m in info]
+    info = [('info relative path', {'path': 'jira-relative.yaml'}, 'Option path must be an absolute path'),
+            ('info dot-dot path', {'path': os.path.join(d, '..', 'x.yaml')}, "Option path must not contain '..'"),
+            ('info ini section DEFAULT', {'path': os.path.join(d, 'x.ini'), 'format': 'ini', 'section': 'DEFAULT'},
+             'The ini section cannot be DEFAULT')]
+    tasks += [task(name, args, module=FQCN_PREFIX + 'jira_integration_config_info', ignore_errors=True)
+              for name, args, _m in info]
     cwd = target_dir()  # where a relative path would land with the local connection
     # Ansible's own syslog call chokes on a NUL before the module runs; without it the module answers.
     r = play(tasks, [t], check_files_in=[d], cwd=cwd, env={'ANSIBLE_NO_TARGET_SYSLOG': 'True'})
