@@ -26,7 +26,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from support.ansible import run_playbook
+from support.ansible import run_playbook, to_unsafe_yaml
 from support.leakscan import LeakFound, exposure_env, new_workdir, scan_run
 
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
@@ -351,17 +351,8 @@ CLOUD = 'https://tenant.atlassian.net'
 
 
 def to_yaml(obj):
-    """Flow YAML for a task's arguments: every string ``!unsafe`` (never templated) with every
-    non-ASCII or control character as an escape, so NUL, newlines and look-alikes arrive as given."""
-    if isinstance(obj, dict):
-        return '{' + ', '.join('%s: %s' % (json.dumps(str(k)), to_yaml(v)) for k, v in obj.items()) + '}'
-    if isinstance(obj, (list, tuple)):
-        return '[' + ', '.join(to_yaml(v) for v in obj) + ']'
-    if isinstance(obj, str):
-        return '!unsafe ' + json.dumps(obj, ensure_ascii=True)
-    if isinstance(obj, float) and math.isnan(obj):
-        return '.nan'
-    return json.dumps(obj)
+    """Flow YAML for a task's arguments, every string ``!unsafe`` and escaped to ASCII."""
+    return to_unsafe_yaml(obj, ascii_only=True)
 
 
 def netns_inventory(workdir):
@@ -377,9 +368,10 @@ def netns_inventory(workdir):
     return 'localhost ansible_connection=local ansible_python_interpreter=%s\n' % wrapper
 
 
-def batch_play(module, cases):
+def batch_play(cases):
+    """One play, a task per (case_id, module, args) named 'case NN: case_id', errors ignored."""
     tasks = []
-    for n, (case_id, args, _words) in enumerate(cases):
+    for n, (case_id, module, args) in enumerate(cases):
         tasks.append('    - name: %s\n      integrations.jira.%s: %s\n      ignore_errors: true\n'
                      % (json.dumps('case %02d: %s' % (n, case_id)), module, to_yaml(args)))
     return '- hosts: all\n  gather_facts: false\n  tasks:\n' + ''.join(tasks)
@@ -407,7 +399,7 @@ def run_batch(module, cases, inventory=None, workdir=None):
     workdir = workdir or new_workdir('bad-' + module)
     pb = os.path.join(workdir, 'play.yml')
     with open(pb, 'w', encoding='ascii') as f:
-        f.write(batch_play(module, cases))
+        f.write(batch_play([(case_id, module, args) for case_id, args, _words in cases]))
     # Ansible's own syslog call chokes on a NUL before a module's checks run; without syslog the
     # module's validation is what answers (the default is recorded in a separate case below).
     env = exposure_env(workdir, {'ANSIBLE_NO_TARGET_SYSLOG': 'True'})
@@ -792,13 +784,9 @@ def test_table_admin_modules(reliability_record):
     inventory = netns_inventory(workdir)
     if inventory is None:
         pytest.skip('unshare -n is not available: without a network namespace a missed check would reach the internet')
-    tasks = []
-    for n, (case_id, module, args, _words) in enumerate(cases):
-        tasks.append('    - name: %s\n      integrations.jira.%s: %s\n      ignore_errors: true\n'
-                     % (json.dumps('case %02d: %s' % (n, case_id)), module, to_yaml(args)))
     pb = os.path.join(workdir, 'play.yml')
     with open(pb, 'w', encoding='ascii') as f:
-        f.write('- hosts: all\n  gather_facts: false\n  tasks:\n' + ''.join(tasks))
+        f.write(batch_play([(case_id, module, args) for case_id, module, args, _words in cases]))
     result = run_playbook(pb, inventory=inventory, verbosity=2, env=exposure_env(workdir, {'ANSIBLE_NO_TARGET_SYSLOG': 'True'}),
                           workdir=workdir)
     scan_run(result, TOKEN, 'jira-admin@example.com')

@@ -7,6 +7,7 @@ the leak check can scan every place a token could reach: stdout, stderr, the log
 
 import base64
 import json
+import math
 import os
 import subprocess
 import sys
@@ -193,14 +194,20 @@ def run_module(module, module_args, check=False, diff=False, verbosity=0, env=No
     return run_playbook(pb, check=check, diff=diff, verbosity=verbosity, env=env, workdir=workdir, **kwargs)
 
 
-def to_unsafe_yaml(obj):
-    """Flow-style YAML where every string is ``!unsafe`` (never templated by Ansible)."""
+def to_unsafe_yaml(obj, ascii_only=False):
+    """Flow-style YAML where every string is ``!unsafe`` (never templated by Ansible).
+
+    ``ascii_only`` writes every non-ASCII or control character as an escape, so NUL, newlines
+    and look-alikes arrive as given (the bad-input tests' hostile values)."""
     if isinstance(obj, dict):
-        return '{' + ', '.join('%s: %s' % (json.dumps(str(k)), to_unsafe_yaml(v)) for k, v in obj.items()) + '}'
+        return '{' + ', '.join('%s: %s' % (json.dumps(str(k)), to_unsafe_yaml(v, ascii_only))
+                               for k, v in obj.items()) + '}'
     if isinstance(obj, (list, tuple)):
-        return '[' + ', '.join(to_unsafe_yaml(v) for v in obj) + ']'
+        return '[' + ', '.join(to_unsafe_yaml(v, ascii_only) for v in obj) + ']'
     if isinstance(obj, str):
-        return '!unsafe ' + json.dumps(obj, ensure_ascii=False)
+        return '!unsafe ' + json.dumps(obj, ensure_ascii=ascii_only)
+    if isinstance(obj, float) and math.isnan(obj):
+        return '.nan'
     return json.dumps(obj)
 
 
