@@ -648,7 +648,8 @@ def keep_rotation_fact(module, fact, core, result):
             module.fail_json(msg='%scould not read %s (rotation_fact.path): %s.' % (written, fact_path, e.strerror or e),
                              **result)
     recorded = rf.parse(old_text) if old_text is not None else {}
-    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now())
+    # The token lets a record holding the older fingerprint form be upgraded without a rotation.
+    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now(), token=module.params['api_token'])
     result['rotation_fact'] = record
     fact_args = module.load_file_common_arguments({'mode': '%04o' % rf.FACT_MODE}, path=fact_path)
     changed = record != recorded
