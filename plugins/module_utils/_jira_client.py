@@ -122,17 +122,73 @@ class JiraError(Exception):
 # Pure helpers (standard library only)
 # ---------------------------------------------------------------------------------------------
 
-def token_fingerprint(token):
-    """``sha256:`` + the first 16 hex digits of SHA-256 of the token, or None without a token.
+# The fingerprint of a token is public: it is in the 0644 rotation record, in diffs and in job
+# logs. A plain hash of it would let anyone who reads it test a word list offline at billions of
+# guesses per second, which matters when a weak secret (a Data Center password) is used as the
+# token. PBKDF2-HMAC-SHA256 with a high iteration count makes each guess cost as much as one
+# fingerprint: 300,000 iterations take about 75 ms on one core of the reference machine
+# (Python 3.12, OpenSSL), so an attacker gets about 13 guesses per second per core. The salt is
+# fixed and public (documented in docs/vault-workflow.md) so that the same token has the same
+# fingerprint on every host and on the controller; it only keeps tables computed for other uses
+# of PBKDF2 from applying. Changing salt or count changes every fingerprint: give the result a
+# new prefix then.
+FINGERPRINT_PREFIX = 'pbkdf2-sha256:'
+FINGERPRINT_SALT = b'integrations.jira token fingerprint v1'
+FINGERPRINT_ITERATIONS = 300000
+# The form written before: a truncated unsalted SHA-256. Only recognised (records and expected
+# fingerprints from older runs), never produced.
+LEGACY_FINGERPRINT_PREFIX = 'sha256:'
+_FINGERPRINT_HEX = 16
+_fingerprint_cache = {}
 
-    API tokens have high entropy, so a truncated hash identifies a token without revealing it;
-    the config writer, the info modules and the role all use this one function.
+
+def _token_bytes(token):
+    return token if isinstance(token, bytes) else token.encode('utf-8', 'surrogateescape')
+
+
+def token_fingerprint(token):
+    """``pbkdf2-sha256:`` + 16 hex digits of PBKDF2-HMAC-SHA256 of the token (fixed salt, see
+    FINGERPRINT_ITERATIONS), or None without a token.
+
+    Identifies a token across hosts without revealing it, and is deliberately slow to compute;
+    the result is kept for the life of the process, so a module run pays once per distinct token
+    (its new token, the file's old one and the diff markers are often the same). The config
+    writer, the info modules and the role all use this one function.
     """
     if token is None:
         return None
-    if not isinstance(token, bytes):
-        token = token.encode('utf-8', 'surrogateescape')
-    return 'sha256:' + hashlib.sha256(token).hexdigest()[:16]
+    b_token = _token_bytes(token)
+    fingerprint = _fingerprint_cache.get(b_token)
+    if fingerprint is None:
+        digest = hashlib.pbkdf2_hmac('sha256', b_token, FINGERPRINT_SALT, FINGERPRINT_ITERATIONS)
+        fingerprint = FINGERPRINT_PREFIX + digest.hex()[:_FINGERPRINT_HEX]
+        _fingerprint_cache[b_token] = fingerprint
+    return fingerprint
+
+
+def legacy_token_fingerprint(token):
+    """The older ``sha256:`` form (16 hex digits of an unsalted SHA-256): only to recognise a
+    fingerprint recorded or given in that form; never output it."""
+    if token is None:
+        return None
+    return LEGACY_FINGERPRINT_PREFIX + hashlib.sha256(_token_bytes(token)).hexdigest()[:_FINGERPRINT_HEX]
+
+
+def is_legacy_fingerprint(fingerprint):
+    return isinstance(fingerprint, str) and fingerprint.startswith(LEGACY_FINGERPRINT_PREFIX)
+
+
+def fingerprint_matches(token, fingerprint):
+    """Whether ``fingerprint`` (in the current or the older form) is the token's, compared in
+    the form given. False for no token, no fingerprint or an unknown form."""
+    if token is None or not isinstance(fingerprint, str):
+        return False
+    given = fingerprint.strip().lower()
+    if given.startswith(FINGERPRINT_PREFIX):
+        return token_fingerprint(token) == given
+    if is_legacy_fingerprint(given):
+        return legacy_token_fingerprint(token) == given
+    return False
 
 
 def basic_auth_value(username, token):

@@ -16,6 +16,11 @@ import json
 import re
 import time
 
+from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
+    fingerprint_matches,
+    is_legacy_fingerprint,
+)
+
 FACT_MODE = 0o644  # holds no secret; Ansible's setup module reads facts.d as the connecting user
 _DATE = re.compile(r'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$')
 TIMESTAMP_KEYS = ('rotated_at', 'validated_at')
@@ -63,20 +68,30 @@ def render(record):
     return json.dumps(record, indent=4, sort_keys=True, separators=(',', ': ')) + '\n'
 
 
-def next_record(recorded, core, validated, now):
+def next_record(recorded, core, validated, now, token=None):
     """The record to keep, from the old one and this run's ``core`` values.
 
     rotated_at changes only with the token's fingerprint. validated_at is the time the recorded
     values were validated and written: a run that changes nothing else keeps it (so a re-run
     writes nothing), a validated run that changes something sets it to ``now``, and an
     unvalidated one keeps the old value.
+
+    A record written before fingerprints were slow holds the older ``sha256:`` form. When that
+    is the fingerprint of ``token`` (this run's token), the record is only upgraded to the
+    current form: the same token, so rotated_at and validated_at are kept.
     """
     core = dict(core)
     if core.get('account_id') is None:
         core['account_id'] = recorded.get('account_id')
+    recorded_fingerprint = recorded.get('token_fingerprint')
+    same_token = recorded_fingerprint == core.get('token_fingerprint')
+    if not same_token and is_legacy_fingerprint(recorded_fingerprint) and fingerprint_matches(token, recorded_fingerprint):
+        same_token = True
+        recorded_fingerprint = core.get('token_fingerprint')
     others = dict((k, v) for k, v in recorded.items() if k not in TIMESTAMP_KEYS)
+    if 'token_fingerprint' in others:
+        others['token_fingerprint'] = recorded_fingerprint
     unchanged = others == core
-    same_token = recorded.get('token_fingerprint') == core.get('token_fingerprint')
     record = dict(core)
     record['rotated_at'] = recorded.get('rotated_at') if same_token and recorded.get('rotated_at') else now
     if unchanged and recorded.get('validated_at'):

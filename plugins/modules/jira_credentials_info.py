@@ -234,11 +234,12 @@ server:
       sample: Server
 token_fingerprint:
   description:
-    - V(sha256:) and the first 16 hex digits of the SHA-256 of the token. Identifies a token without revealing it;
-      M(integrations.jira.jira_integration_config) and the role record the same value.
+    - V(pbkdf2-sha256:) and 16 hex digits of a deliberately slow hash of the token (PBKDF2-HMAC-SHA256 with the
+      collection's fixed salt). Identifies a token without revealing it and without allowing fast offline guessing
+      of a weak secret; M(integrations.jira.jira_integration_config) and the role record the same value.
   returned: always
   type: str
-  sample: sha256:1a2b3c4d5e6f7a8b
+  sample: pbkdf2-sha256:1a2b3c4d5e6f7a8b
 '''
 
 import re

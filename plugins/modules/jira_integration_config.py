@@ -21,7 +21,7 @@ description:
     byte, flushed and synced to disk, optionally checked with O(validate), then moved over the old file
     atomically. Any failure leaves the old file byte for byte as it was and no temporary file behind.
   - The API token never appears in output, diffs, errors or file names. In diff mode each token is shown as
-    C(<KEY sha256:FINGERPRINT>), so a token rotation is visible without the secret.
+    C(<KEY pbkdf2-sha256:FINGERPRINT>), so a token rotation is visible without the secret.
 author:
   - integrations.jira maintainers (@integrations-jira)
 extends_documentation_fragment:
@@ -148,6 +148,10 @@ options:
         C(rotated_at) and C(validated_at) (UTC, from the target's clock), never the token. C(rotated_at) changes only
         when the token's fingerprint changes; C(validated_at) is set when O(rotation_fact.validated=true) and something
         in the record changes, so a re-run writes nothing.
+      - A record written by an earlier version holds the older fingerprint form (C(sha256:) and 16 hex digits of an
+        unsalted SHA-256). When it is the fingerprint of O(api_token), the record is upgraded to the current form
+        once (the module reports a change) and C(rotated_at) and C(validated_at) are kept; otherwise it is a
+        rotation.
       - The file is written like the config (temporary file, atomic rename), with mode C(0644) (it holds no secret),
         only when the record differs; its missing parent directories are created with mode C(0755). With
         O(state=absent) it is removed.
@@ -289,11 +293,12 @@ changed_keys:
   sample: [api_token]
 token_fingerprint:
   description:
-    - C(sha256:) and the first 16 hex digits of the SHA-256 of the new token. Not the token.
+    - C(pbkdf2-sha256:) and 16 hex digits of a deliberately slow hash of the new token (PBKDF2-HMAC-SHA256 with
+      the collection's fixed salt, the same on every host). Not the token.
     - V(null) with O(state=absent).
   returned: always
   type: str
-  sample: sha256:1a2b3c4d5e6f7a8b
+  sample: pbkdf2-sha256:1a2b3c4d5e6f7a8b
 config_changed:
   description:
     - Whether the config file itself changed (content or attributes), as opposed to only the O(rotation_fact) record
@@ -309,7 +314,7 @@ rotation_fact:
     url: https://your-site.atlassian.net
     username: integration@example.com
     account_id: 5b10ac8d82e05b22cc7d4ef5
-    token_fingerprint: sha256:1a2b3c4d5e6f7a8b
+    token_fingerprint: pbkdf2-sha256:1a2b3c4d5e6f7a8b
     expires_on: '2027-03-01'
     config_path: /etc/myapp/jira.yml
     rotated_at: '2026-12-01T07:30:00Z'
@@ -648,7 +653,8 @@ def keep_rotation_fact(module, fact, core, result):
             module.fail_json(msg='%scould not read %s (rotation_fact.path): %s.' % (written, fact_path, e.strerror or e),
                              **result)
     recorded = rf.parse(old_text) if old_text is not None else {}
-    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now())
+    # The token lets a record holding the older fingerprint form be upgraded without a rotation.
+    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now(), token=module.params['api_token'])
     result['rotation_fact'] = record
     fact_args = module.load_file_common_arguments({'mode': '%04o' % rf.FACT_MODE}, path=fact_path)
     changed = record != recorded

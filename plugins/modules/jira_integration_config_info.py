@@ -42,6 +42,17 @@ options:
       - Do not report an C(http://) URL as a problem.
     type: bool
     default: false
+  compare_token_fingerprints:
+    description:
+      - Fingerprints to compare with the token in the file, each in the current form (V(pbkdf2-sha256:) and 16 hex
+        digits) or, for a transition period, the older form (V(sha256:) and 16 hex digits) that earlier versions
+        of this collection recorded. Each is compared in the form given; the results are in
+        RV(token_fingerprint_matches).
+      - The module never returns the older form of the file's token.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 notes:
   - Reading a YAML file that is not in the exact layout the writer produces needs PyYAML on the target; without it
     RV(problems) holds V(parse_error).
@@ -76,16 +87,26 @@ username:
   returned: always
   type: str
 token_fingerprint:
-  description: C(sha256:) and the first 16 hex digits of the SHA-256 of the token in the file, or V(null). Never the token.
+  description:
+    - C(pbkdf2-sha256:) and 16 hex digits of a deliberately slow hash of the token in the file (PBKDF2-HMAC-SHA256
+      with the collection's fixed salt, the same on every host), or V(null). Never the token.
   returned: always
   type: str
-  sample: sha256:1a2b3c4d5e6f7a8b
+  sample: pbkdf2-sha256:1a2b3c4d5e6f7a8b
+token_fingerprint_matches:
+  description:
+    - For each fingerprint of O(compare_token_fingerprints), whether it is the fingerprint of the token in the file
+      (compared in the form given); V(false) when the file holds no token.
+  returned: always
+  type: dict
+  sample: {'sha256:1a2b3c4d5e6f7a8b': true}
+  version_added: 0.2.0
 settings:
   description:
     - The other keys of the section (ini), of the O(root_key) mapping or top level (yaml, json), or of the file (env).
       For ini and env all values are strings.
     - Values under keys that look secret (containing C(token), C(secret), C(passw), C(pwd), C(credential),
-      C(private_key) or C(api_key)) are replaced by C(<KEY sha256:FINGERPRINT>), at any depth.
+      C(private_key) or C(api_key)) are replaced by C(<KEY pbkdf2-sha256:FINGERPRINT>), at any depth.
   returned: always
   type: dict
 mode:
@@ -134,6 +155,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
     JiraError,
+    fingerprint_matches,
     normalize_url,
     token_fingerprint,
 )
@@ -201,8 +223,9 @@ def run(module):
     names = dict(cf.DEFAULT_KEYS[fmt])
     names.update(dict((k, v) for k, v in (p['keys'] or {}).items() if v is not None))
     result = dict(changed=False, path=path, format=fmt, exists=False, url=None, username=None,
-                  token_fingerprint=None, settings={}, problems=[])
+                  token_fingerprint=None, token_fingerprint_matches={}, settings={}, problems=[])
     problems = result['problems']
+    result['token_fingerprint_matches'] = dict((fp, False) for fp in p['compare_token_fingerprints'])
     try:
         check_path(path)
     except SafeFileError as e:
@@ -257,7 +280,10 @@ def run(module):
     if isinstance(token, str) and token:
         module.no_log_values.add(token)
     if token is not None:
-        result['token_fingerprint'] = token_fingerprint(token if isinstance(token, str) else cf.scalar_text(token))
+        token_text = token if isinstance(token, str) else cf.scalar_text(token)
+        result['token_fingerprint'] = token_fingerprint(token_text)
+        result['token_fingerprint_matches'] = dict((fp, fingerprint_matches(token_text, fp))
+                                                   for fp in p['compare_token_fingerprints'])
     result['url'] = fields['url'] if isinstance(fields['url'], str) else None
     result['username'] = fields['username'] if isinstance(fields['username'], str) else None
     managed = set(names[logical].lower() if fmt == 'ini' else names[logical] for logical in cf.MANAGED)
@@ -281,6 +307,7 @@ def main():
             section=dict(type='str', default=cf.DEFAULT_SECTION),
             root_key=dict(type='str', no_log=False),
             allow_insecure_http=dict(type='bool', default=False),
+            compare_token_fingerprints=dict(type='list', elements='str', default=[], no_log=False),
         ),
         supports_check_mode=True,
     )

@@ -54,7 +54,7 @@ def test_valid_cloud_credentials_prove_the_account_with_one_request(jira_emulato
     assert out['api_url'] == emu.url + '/rest/api/3'
     assert out['account']['account_id'] == emu.service_account.account_id
     assert out['account']['email_address'] == emu.service_account.email
-    assert out['token_fingerprint'].startswith('sha256:') and len(out['token_fingerprint']) == 7 + 16
+    assert out['token_fingerprint'].startswith('pbkdf2-sha256:') and len(out['token_fingerprint']) == 14 + 16
     assert emu.total_requests() == 1 and emu.count(MYSELF_CLOUD) == 1
     # Pre-emptive basic auth on the very first request (no challenge round trip).
     assert emu.requests[0]['headers'].get('Authorization', '').startswith('Basic ')

@@ -44,8 +44,10 @@ def new_token(tag):
 
 
 def fingerprint(token):
+    # The documented construction (PBKDF2-HMAC-SHA256, the collection's fixed salt), computed here.
     import hashlib
-    return 'sha256:' + hashlib.sha256(token.encode('utf-8')).hexdigest()[:16]
+    digest = hashlib.pbkdf2_hmac('sha256', token.encode('utf-8'), b'integrations.jira token fingerprint v1', 300000)
+    return 'pbkdf2-sha256:' + digest.hex()[:16]
 
 
 def target_dir():
@@ -693,3 +695,70 @@ def test_runs_on_old_target_pythons(version):
         info = out(r, '%s info' % fmt)
         assert info['token_fingerprint'] == fingerprint(t2) and info['problems'] == []
         assert read_config(fmt, os.path.join(d, 'jira.' + fmt))[keys_of(fmt)['api_token']] == t2
+
+
+def legacy_fingerprint(token):
+    """The unsalted form earlier versions recorded."""
+    import hashlib
+    return 'sha256:' + hashlib.sha256(token.encode('utf-8')).hexdigest()[:16]
+
+
+def assert_no_unsalted_sha256(text, *tokens):
+    """No 16-hex-digit slice of a plain SHA-256 of any token: that is what a word list can be
+    tested against at full speed."""
+    import hashlib
+    low = text.lower()
+    for token in tokens:
+        plain = hashlib.sha256(token.encode('utf-8')).hexdigest()
+        for i in range(len(plain) - 15):
+            assert plain[i:i + 16] not in low, 'an unsalted SHA-256 slice of a token is shown'
+
+
+def test_fingerprints_are_slow_hashes_and_old_form_records_are_upgraded_once():
+    """A record and a --diff rotation show only the slow fingerprint; a record holding the older
+    sha256: form of the same token is upgraded once (changed, rotated_at and validated_at kept),
+    then converges; an older-form record of another token is a rotation; the info module compares
+    fingerprints in either form."""
+    d = target_dir()
+    t1, t2 = new_token('m1'), new_token('m2')
+    path, fact_path = os.path.join(d, 'jira.yaml'), os.path.join(d, 'facts.d', 'jira_integration.fact')
+
+    def args(token):
+        return dict(base_args('yaml', path, token), rotation_fact=dict(path=fact_path, account_id='5b10-acc',
+                                                                       validated=True))
+
+    def read_fact():
+        with open(fact_path, encoding='utf-8') as f:
+            return f.read()
+
+    def write_fact(record):
+        with open(fact_path, 'w', encoding='utf-8') as f:
+            json.dump(record, f, indent=4, sort_keys=True)
+
+    r = play([task('create', args(t1)), task('rotate', args(t2))], [t1, t2], check_files_in=[d])
+    assert r.rc == 0, r
+    assert '<api_token %s>' % fingerprint(t1) in r.stdout and '<api_token %s>' % fingerprint(t2) in r.stdout
+    assert json.loads(read_fact())['token_fingerprint'] == fingerprint(t2)
+    assert_no_unsalted_sha256(read_fact() + r.all_text(), t1, t2)
+
+    old = dict(json.loads(read_fact()), token_fingerprint=legacy_fingerprint(t2),
+               rotated_at='2026-01-01T00:00:00Z', validated_at='2026-01-02T00:00:00Z')
+    write_fact(old)
+    r = play([task('upgrade', args(t2)), task('again', args(t2))], [t1, t2], check_files_in=[d])
+    upgrade, again = out(r, 'upgrade'), out(r, 'again')
+    assert upgrade['changed'] is True and upgrade['config_changed'] is False and upgrade['changed_keys'] == []
+    assert upgrade['rotation_fact'] == dict(old, token_fingerprint=fingerprint(t2))
+    assert again['changed'] is False and again['rotation_fact'] == upgrade['rotation_fact']
+    assert json.loads(read_fact()) == upgrade['rotation_fact']
+    assert_no_unsalted_sha256(read_fact() + json.dumps(again), t1, t2)
+
+    write_fact(dict(old, token_fingerprint=legacy_fingerprint(t1)))
+    rotated = out(play([task('older form, other token', args(t2))], [t1, t2]), 'older form, other token')
+    assert rotated['changed'] is True and rotated['rotation_fact']['rotated_at'] > old['rotated_at']
+    assert rotated['rotation_fact']['token_fingerprint'] == fingerprint(t2)
+
+    given = [legacy_fingerprint(t2), fingerprint(t2).upper(), legacy_fingerprint(t1), fingerprint(t1), 'md5:0']
+    info = out(play([task('info', dict(path=path, format='yaml', compare_token_fingerprints=given),
+                          module=FQCN_PREFIX + 'jira_integration_config_info')], [t1, t2]), 'info')
+    assert info['token_fingerprint'] == fingerprint(t2)
+    assert info['token_fingerprint_matches'] == dict(zip(given, [True, True, False, False, False]))

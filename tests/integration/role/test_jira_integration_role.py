@@ -61,7 +61,7 @@ def test_fleet_of_20_hosts_check_provision_rerun_rotate_and_revoked_token(jira_e
         assert fact['rotated_at'] == fact['validated_at']
         assert _mode(fleet.fact_path(host)) == 0o644
     first_fingerprint = fleet.read_fact('host01')['token_fingerprint']
-    assert first_fingerprint.startswith('sha256:')
+    assert first_fingerprint.startswith('pbkdf2-sha256:')
 
     # Second run: nothing changes anywhere, not even a timestamp.
     before = fleet.snapshot()
@@ -192,7 +192,7 @@ def test_validate_playbook_touches_no_host_and_fails_on_a_bad_token(jira_emulato
     assert emu.service_account.display_name in ok.stdout
     assert 'jira-software-users' in ok.stdout  # groups are gathered on the same /myself request
     assert 'Project OPS: BROWSE_PROJECTS=True' in ok.stdout
-    assert 'Token fingerprint: sha256:' in ok.stdout
+    assert 'Token fingerprint: pbkdf2-sha256:' in ok.stdout
 
     emu.reset()
     bad = fleet.run('validate', token='not-' + emu.service_token)
@@ -342,3 +342,43 @@ def test_vaulted_token_and_require_vaulted_token(jira_emulator, layout):
         assert cannot_tell in result.stdout
     for host in fleet.hosts:
         assert fleet.read_config(host)['api_token'] == emu.service_token
+
+
+def test_records_with_the_older_fingerprint_form_are_reported_ok_and_upgraded_once(jira_emulator):
+    """Records written by an earlier version hold sha256:<16 hex> (unsalted). report compares them
+    (and an expected fingerprint given in that form) on each host without calling them
+    'differs'; the next provision upgrades each record once, keeps rotated_at, then converges."""
+    import hashlib
+    emu = jira_emulator
+    token = emu.service_token
+    fleet = Fleet(emu, 2, name='oldform')
+    assert fleet.run('provision', token=token).rc == 0
+    rotated_at = today(-10) + 'T00:00:00Z'  # young enough to be 'ok'
+    legacy = 'sha256:' + hashlib.sha256(token.encode('utf-8')).hexdigest()[:16]
+    for host in fleet.hosts:
+        fleet.write_fact(host, token_fingerprint=legacy, rotated_at=rotated_at)
+    with open(fleet.config_path('host02')) as f:
+        text = f.read()
+    with open(fleet.config_path('host02'), 'w') as f:
+        f.write(text.replace(token, 'someone-pasted-another-token'))
+
+    report = fleet.run('report', extra_vars={'jira_integration_expected_token_fingerprint': legacy})
+    assert report.rc == 0, report
+    rows = report_rows(report)
+    assert {h: rows[h]['STATUS'] for h in fleet.hosts} == {'host01': 'ok', 'host02': 'differs'}, rows
+    assert rows['host01']['FINGERPRINT'].startswith('pbkdf2-sha256:')
+    assert_no_secret(report, token, emu.service_username)
+
+    with open(fleet.config_path('host02'), 'w') as f:
+        f.write(text)
+    upgrade = fleet.run('provision', token=token, diff=True)
+    assert upgrade.rc == 0, upgrade
+    assert changed_per_host(upgrade) == {h: 1 for h in fleet.hosts}
+    assert {h: r['config_changed'] for h, r in config_results(upgrade).items()} == {h: False for h in fleet.hosts}
+    for host in fleet.hosts:
+        fact = fleet.read_fact(host)
+        assert fact['token_fingerprint'].startswith('pbkdf2-sha256:') and fact['rotated_at'] == rotated_at
+    again = fleet.run('provision', token=token)
+    assert changed_per_host(again) == {h: 0 for h in fleet.hosts}
+    for result in (upgrade, again):
+        assert_no_secret(result, token, emu.service_username)

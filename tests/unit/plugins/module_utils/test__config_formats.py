@@ -395,7 +395,7 @@ def test_structured_merge_keeps_foreign_keys_and_root_key(fmt):
 def test_masking_replaces_only_the_token_value(fmt):
     key = cf.DEFAULT_KEYS[fmt]['api_token']
     text = cf.render(fmt, [(cf.DEFAULT_KEYS[fmt]['url'], 'https://x'), (key, 's3cret-token-value')])
-    marker = cf.token_marker(key, 'sha256:0123456789abcdef')
+    marker = cf.token_marker(key, 'pbkdf2-sha256:0123456789abcdef')
     masked = cf.render(fmt, [(key, marker)], old_text=text, only_existing=True)
     assert 's3cret-token-value' not in masked and marker in masked and 'https://x' in masked
     # only_existing never adds the key

@@ -96,7 +96,7 @@ def test_cloud_host_detection(host, cloud):
 def test_token_fingerprint_is_stable_short_and_hides_the_token():
     fp = jc.token_fingerprint('ATATT3xFfGF0-example')
     assert fp == jc.token_fingerprint('ATATT3xFfGF0-example')
-    assert fp.startswith('sha256:') and len(fp) == len('sha256:') + 16
+    assert fp.startswith('pbkdf2-sha256:') and len(fp) == len('pbkdf2-sha256:') + 16
     assert fp != jc.token_fingerprint('ATATT3xFfGF0-examplf')
     assert 'ATATT' not in fp
     assert jc.token_fingerprint(None) is None

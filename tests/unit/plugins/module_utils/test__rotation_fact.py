@@ -1,14 +1,16 @@
 """Unit tests of the rotation record's pure logic (the module's real runs are in
 tests/integration/test_jira_integration_config.py)."""
 
+import hashlib
 import json
 
 import pytest
 
 from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
+from ansible_collections.integrations.jira.plugins.module_utils._jira_client import token_fingerprint
 
 CORE = dict(url='https://x.atlassian.net', username='svc@example.com', account_id='acc-1',
-            token_fingerprint='sha256:aaaa', expires_on=None, config_path='/etc/app/jira.yml')
+            token_fingerprint='pbkdf2-sha256:aaaa', expires_on=None, config_path='/etc/app/jira.yml')
 T0, T1 = '2026-01-01T00:00:00Z', '2026-12-01T09:00:00Z'
 
 
@@ -31,8 +33,8 @@ def test_nothing_changed_keeps_the_record_exactly():
 
 
 def test_new_token_moves_rotated_at_and_validated_at():
-    new = rf.next_record(recorded(), dict(CORE, token_fingerprint='sha256:bbbb'), True, T1)
-    assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T1, T1, 'sha256:bbbb')
+    new = rf.next_record(recorded(), dict(CORE, token_fingerprint='pbkdf2-sha256:bbbb'), True, T1)
+    assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T1, T1, 'pbkdf2-sha256:bbbb')
 
 
 def test_other_change_keeps_rotated_at():
@@ -80,3 +82,38 @@ def test_bad_dates_name_the_option(value):
 
 def test_good_date():
     assert rf.check_date('2028-02-29', 'o') == '2028-02-29'
+
+
+# --- records holding the older, unsalted sha256: fingerprint ----------------------------------
+
+TOKEN = 'ATATT3xFfGF0-rotation-example'
+
+
+def old_form(token):
+    return 'sha256:' + hashlib.sha256(token.encode('utf-8')).hexdigest()[:16]
+
+
+def test_old_form_record_of_the_same_token_is_upgraded_without_a_rotation():
+    core = dict(CORE, token_fingerprint=token_fingerprint(TOKEN))
+    old = recorded(token_fingerprint=old_form(TOKEN))
+    new = rf.next_record(old, core, True, T1, token=TOKEN)
+    assert new == dict(core, rotated_at=T0, validated_at=T0)
+    # The upgraded record is then stable: the next run writes nothing.
+    assert rf.next_record(new, core, True, T1, token=TOKEN) == new
+
+
+def test_old_form_record_of_another_token_is_a_rotation():
+    core = dict(CORE, token_fingerprint=token_fingerprint(TOKEN))
+    new = rf.next_record(recorded(token_fingerprint=old_form('the-previous-token')), core, True, T1, token=TOKEN)
+    assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T1, T1, core['token_fingerprint'])
+
+
+def test_old_form_record_is_a_rotation_when_the_token_is_not_known():
+    core = dict(CORE, token_fingerprint=token_fingerprint(TOKEN))
+    assert rf.next_record(recorded(token_fingerprint=old_form(TOKEN)), core, False, T1)['rotated_at'] == T1
+
+
+def test_upgrade_with_another_change_keeps_rotated_at_and_revalidates():
+    core = dict(CORE, token_fingerprint=token_fingerprint(TOKEN), expires_on='2027-03-01')
+    new = rf.next_record(recorded(token_fingerprint=old_form(TOKEN)), core, True, T1, token=TOKEN)
+    assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T0, T1, core['token_fingerprint'])
