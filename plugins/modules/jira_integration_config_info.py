@@ -263,7 +263,8 @@ def run(module):
     managed = set(names[logical].lower() if fmt == 'ini' else names[logical] for logical in cf.MANAGED)
     # Other secret-looking values (a password, a token under another key) are shown only as a
     # fingerprint marker, like the token in the writer's diff.
-    result['settings'] = cf.mask_structure(dict((k, v) for k, v in values.items() if k not in managed), _marker)
+    # plain_data: dates and non-string keys of a YAML file shown as text (an Ansible result is JSON).
+    result['settings'] = cf.mask_structure(cf.plain_data(dict((k, v) for k, v in values.items() if k not in managed)), _marker)
     problems.extend(check_fields(fields, p['allow_insecure_http']))
     return result
 
