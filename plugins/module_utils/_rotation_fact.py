@@ -16,6 +16,8 @@ import json
 import re
 import time
 
+from ansible_collections.integrations.jira.plugins.module_utils._config_formats import FormatError, load_json
+
 FACT_MODE = 0o644  # holds no secret; Ansible's setup module reads facts.d as the connecting user
 _DATE = re.compile(r'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$')
 TIMESTAMP_KEYS = ('rotated_at', 'validated_at')
@@ -52,8 +54,9 @@ def parse(text):
     """The recorded dict from the fact file's text; {} for a file that is not a JSON object (it is
     then rewritten, as if nothing had been recorded)."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        # Bounded like every foreign file: another local user may have planted it (deep nesting).
+        data = load_json(text)
+    except FormatError:
         return {}
     return data if isinstance(data, dict) else {}
 

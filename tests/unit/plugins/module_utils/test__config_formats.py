@@ -695,3 +695,15 @@ def test_json_merge_with_values_json_loads_reads_keeps_them():
     text = '{"url": "old", "n": 12345678901234567890, "f": 1e300, "u": "\\u2028\\ud83d\\ude00", "z": null}'
     merged = cf.render('json', [('url', 'new')], old_text=text, merge=True)
     assert json.loads(merged) == dict(json.loads(text), url='new')
+
+
+def test_siblings_reading_foreign_json_are_bounded_too():
+    """The rotation record (a local file another user may have planted) and a server's answer: a body
+    nested 100000 levels deep reads as 'no data', never as a RecursionError."""
+    from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
+    from ansible_collections.integrations.jira.plugins.module_utils._jira_client import JiraResponse
+    deep = '{"token_fingerprint": %s%s}' % ('[' * 100000, ']' * 100000)
+    assert rf.parse(deep) == {}
+    assert rf.parse('{"account_id": "a", "rotated_at": NaN}') == {}
+    assert rf.parse('{"account_id": "a"}') == {'account_id': 'a'}
+    assert JiraResponse(200, {'Content-Type': 'application/json'}, deep.encode('ascii'), 'https://x').json() is None
