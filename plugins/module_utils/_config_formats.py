@@ -113,8 +113,6 @@ def check_key(fmt, key, what='key'):
 
 def check_value(fmt, key, value, _depth=0):
     """Raise FormatError when ``value`` (of setting/field ``key``) cannot be held by ``fmt``."""
-    if _depth > MAX_DEPTH:
-        raise FormatError('The value of %s is nested deeper than %d levels.' % (key.split('.', 1)[0], MAX_DEPTH))
     if isinstance(value, bool) or value is None:
         if value is None and fmt in ('ini', 'env'):
             raise FormatError('The value of %s is null, which an %s file cannot hold; give a string.' % (key, fmt))
@@ -148,6 +146,9 @@ def check_value(fmt, key, value, _depth=0):
         if fmt in ('ini', 'env'):
             raise FormatError('The value of %s is a %s; an %s file holds only strings, numbers and booleans '
                               '(nested values need format yaml or json).' % (key, type(value).__name__, fmt))
+        if _depth >= MAX_DEPTH - 2:
+            # The file's top mapping and a root_key mapping come on top; the reader refuses more.
+            raise FormatError('The value of %s is nested deeper than %d levels.' % (key.split('.', 1)[0], MAX_DEPTH - 2))
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for sub_key, sub_value in items:
             if isinstance(value, dict):

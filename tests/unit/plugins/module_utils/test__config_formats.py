@@ -633,13 +633,18 @@ def test_aliases_within_the_budget_are_read_like_safe_load():
     assert cf.load_yaml(_bomb(levels=3)) == yaml.safe_load(_bomb(levels=3))  # 100 values: fine
 
 
-def test_the_writer_refuses_values_nested_deeper_than_the_reader_accepts():
+@pytest.mark.parametrize('fmt', ['yaml', 'json'])
+def test_the_writer_refuses_exactly_the_values_nested_deeper_than_the_reader_accepts(fmt):
     deep = 'leaf'
-    for _i in range(cf.MAX_DEPTH + 2):
+    for _i in range(cf.MAX_DEPTH - 2):
         deep = [deep]
-    with pytest.raises(cf.FormatError) as e:
-        cf.check_value('json', 'nested', deep)
-    assert 'nested' in e.value.msg and 'deeper' in e.value.msg
+    cf.check_value(fmt, 'nested', deep)  # with the top mapping and a root_key: MAX_DEPTH levels
+    text = cf.render(fmt, [('nested', deep)], root_key='jira')
+    assert cf.read_values(fmt, text, root_key='jira')['nested'] == deep
+    for too_deep in ([deep], {'k': deep}):
+        with pytest.raises(cf.FormatError) as e:
+            cf.check_value(fmt, 'nested', too_deep)
+        assert 'nested' in e.value.msg and 'deeper' in e.value.msg
 
 
 YAML_TYPED = u"""url: https://old.example.com
