@@ -199,10 +199,12 @@ notes:
     U+2028, U+2029) or another control character except TAB is refused (older systemd releases drop such values
     from C(EnvironmentFile=), sh stops at NUL, and line-oriented tools split at these). Everything else, including
     quotes, C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
-  - "An existing file is refused with a clear message, and left alone, when reading it would be unbounded: nesting
-    deeper than 100 levels (YAML or JSON), a YAML alias inside its own anchor, YAML whose aliases expand to more than
-    10000 values (an alias bomb), NaN or Infinity in JSON, or the YAML types C(!!binary), C(!!set), C(!!omap) and
-    C(!!pairs). Dates, timestamps, numbers, booleans and null keep their type when a YAML file is merged."
+  - "Reading an existing file stops with a clear message when it would be unbounded (with O(merge) the module fails
+    and leaves the file alone; without it the file is rewritten and the diff does not show the old content): nesting
+    deeper than 100 levels (YAML or JSON), a YAML alias inside its own anchor, YAML with more than 10000 values when
+    each alias counts as the values it stands for (an alias bomb), NaN or Infinity in JSON, or the YAML types
+    C(!!binary), C(!!set), C(!!omap) and C(!!pairs). Dates, timestamps, numbers, booleans and null keep their type
+    when a YAML file is merged, and the diff shows them as YAML text."
   - "Modes and owner: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file
     is 0600 from its first byte; after it is written it gets the O(owner), O(group) and O(mode) asked for (owner and
     group not given are the old file's, when the module may set them), then it is moved over the old file without
