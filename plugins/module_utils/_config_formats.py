@@ -444,13 +444,13 @@ def _bounded_loader(yaml):
             self._aliases = 0
             self._sizes = {}
 
-        def fetch_flow_collection_start(self, TokenClass):
+        def fetch_flow_collection_start(self, token_class):
             # Refused in the scanner already: it looks ahead up to 1024 characters and keeps a
             # possible key per flow level, so a long run of '[' costs quadratic time there.
             if self.flow_level >= MAX_DEPTH:
                 raise FormatError('The existing file is YAML nested deeper than %d levels%s; refusing to read it.'
                                   % (MAX_DEPTH, _line(self.get_mark())))
-            yaml.SafeLoader.fetch_flow_collection_start(self, TokenClass)
+            yaml.SafeLoader.fetch_flow_collection_start(self, token_class)
 
         def compose_document(self):
             self._sizes = {}  # anchors are per document
@@ -490,7 +490,7 @@ def _bounded_loader(yaml):
                 self._sizes[event.anchor] = self._nodes - start
             return node
 
-    def refuse(loader, node):
+    def refuse(_loader, node):
         raise FormatError('The existing file uses the YAML type %s%s, which this module does not read (it '
                           'cannot be written back or returned).' % (node.tag.replace('tag:yaml.org,2002:', '!!'),
                                                                     _line(node.start_mark)))
