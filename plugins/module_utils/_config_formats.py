@@ -22,6 +22,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import io
 import json
 import math
 import re
@@ -36,6 +38,13 @@ DEFAULT_KEYS = {
 }
 MANAGED = ('url', 'username', 'api_token')
 DEFAULT_SECTION = 'jira'
+
+# Bounds on what reading a file may build, whatever the file holds: a config nested deeper than
+# this, or a YAML file whose aliases expand to more values than this, is refused. Real config
+# files stay far below both; the bounds keep a hostile file (a deep bracket run, an alias bomb)
+# from exhausting the stack, the memory or the time of the module and of Ansible's result handling.
+MAX_DEPTH = 100
+MAX_YAML_NODES = 10000
 
 
 class FormatError(Exception):
@@ -58,15 +67,24 @@ def token_marker(key, fingerprint):
 
 _SURROGATE_RE = re.compile(u'[\ud800-\udfff]')
 _ENV_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
-# C0 controls except TAB, and DEL: older systemd releases drop such values from EnvironmentFile=
-# (env_value_is_valid), sh stops at NUL, and newline/CR break the line format for other readers.
-_ENV_BAD_VALUE_RE = re.compile(u'[\x00-\x08\x0a-\x1f\x7f]')
-_INI_BAD_VALUE_RE = re.compile(u'[\x00\n\r]')
+# What the two line-oriented formats refuse in keys and values alike: every line break of any
+# reader (\n and \r for sh, systemd, and configparser reading a file in text mode; also \x0b \x0c
+# \x1c-\x1e \x85 U+2028 U+2029, where str.splitlines() and tools built on it split a line), and
+# every other control character except TAB (older systemd releases drop such values from
+# EnvironmentFile=, env_value_is_valid; sh and C readers stop at NUL). The rule is the same for
+# ini and env so that a value accepted by one is accepted by the other; yaml and json escape
+# what they must and hold any text.
+_LINE_FORMAT_BAD_RE = re.compile(u'[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]')
+_ENV_BAD_VALUE_RE = _INI_BAD_VALUE_RE = _LINE_FORMAT_BAD_RE
 
 
 def _describe(ch):
     names = {'\n': 'a newline', '\r': 'a carriage return', '\x00': 'a NUL character'}
-    return names.get(ch, 'the control character U+%04X' % ord(ch))
+    if ch in names:
+        return names[ch]
+    if ch in u'\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029':
+        return 'the line break U+%04X' % ord(ch)
+    return 'the control character U+%04X' % ord(ch)
 
 
 def check_key(fmt, key, what='key'):
@@ -93,7 +111,7 @@ def check_key(fmt, key, what='key'):
             raise FormatError('The %s name %r cannot start with #, ; or [ in an ini file.' % (what, key))
 
 
-def check_value(fmt, key, value):
+def check_value(fmt, key, value, _depth=0):
     """Raise FormatError when ``value`` (of setting/field ``key``) cannot be held by ``fmt``."""
     if isinstance(value, bool) or value is None:
         if value is None and fmt in ('ini', 'env'):
@@ -111,12 +129,15 @@ def check_value(fmt, key, value):
         if fmt == 'env':
             bad = _ENV_BAD_VALUE_RE.search(value)
             if bad:
-                raise FormatError('The value of %s contains %s, which an env file cannot hold '
-                                  '(systemd EnvironmentFile= and sh read it differently).' % (key, _describe(bad.group())))
+                raise FormatError('The value of %s contains %s, which an env file cannot hold (env and ini '
+                                  'values cannot contain line breaks or control characters other than TAB).'
+                                  % (key, _describe(bad.group())))
         elif fmt == 'ini':
             bad = _INI_BAD_VALUE_RE.search(value)
             if bad:
-                raise FormatError('The value of %s contains %s, which an ini file cannot hold.' % (key, _describe(bad.group())))
+                raise FormatError('The value of %s contains %s, which an ini file cannot hold (env and ini '
+                                  'values cannot contain line breaks or control characters other than TAB).'
+                                  % (key, _describe(bad.group())))
             if value != value.strip():
                 raise FormatError('The value of %s starts or ends with whitespace, which configparser strips; '
                                   'an ini file cannot hold it.' % key)
@@ -125,11 +146,14 @@ def check_value(fmt, key, value):
         if fmt in ('ini', 'env'):
             raise FormatError('The value of %s is a %s; an %s file holds only strings, numbers and booleans '
                               '(nested values need format yaml or json).' % (key, type(value).__name__, fmt))
+        if _depth >= MAX_DEPTH - 2:
+            # The file's top mapping and a root_key mapping come on top; the reader refuses more.
+            raise FormatError('The value of %s is nested deeper than %d levels.' % (key.split('.', 1)[0], MAX_DEPTH - 2))
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for sub_key, sub_value in items:
             if isinstance(value, dict):
                 check_key(fmt, sub_key, 'nested key in %s' % key)
-            check_value(fmt, '%s.%s' % (key, sub_key), sub_value)
+            check_value(fmt, '%s.%s' % (key, sub_key), sub_value, _depth + 1)
         return
     raise FormatError('The value of %s has type %s, which the %s format cannot hold.' % (key, type(value).__name__, fmt))
 
@@ -143,9 +167,34 @@ def scalar_text(value):
     return str(value)
 
 
+def _canonical_form(value):
+    if isinstance(value, dict):
+        return ['map'] + sorted(([canonical(k), _canonical_form(v)] for k, v in value.items()), key=lambda kv: kv[0])
+    if isinstance(value, (list, tuple)):
+        return ['list'] + [_canonical_form(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return ['timestamp', value.isoformat()]
+    if isinstance(value, datetime.date):
+        return ['date', value.isoformat()]
+    return value
+
+
 def canonical(value):
-    """A comparison key that tells 1, 1.0, True and '1' apart (Python's == does not)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, allow_nan=True)
+    """A comparison key that tells 1, 1.0, True and '1' apart (Python's == does not), and a date
+    from its text; keys of any scalar type (a YAML file may have 1: or 2027-03-01: keys)."""
+    return json.dumps(_canonical_form(value), ensure_ascii=True, allow_nan=True)
+
+
+def plain_data(value):
+    """A copy of data read from a file that JSON (an Ansible result) can hold: dates and
+    timestamps, and keys that are not strings, become the text the YAML writer shows for them."""
+    if isinstance(value, dict):
+        return dict((k if isinstance(k, str) else _yaml_scalar(k), plain_data(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    if isinstance(value, datetime.date):
+        return _yaml_scalar(value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,6 +230,9 @@ def _yaml_quote(text):
 
 
 def _yaml_key(key):
+    if not isinstance(key, str):
+        # A key PyYAML read as a number, bool, null or date: written plain, so it reads back as one.
+        return _yaml_scalar(key)
     if _YAML_PLAIN_KEY_RE.match(key) and key.lower() not in _YAML_RESERVED:
         return key
     return _yaml_quote(key)
@@ -207,6 +259,11 @@ def _yaml_scalar(value):
         return str(value)
     if isinstance(value, float):
         return _yaml_float(value)
+    if isinstance(value, datetime.datetime):
+        # YAML 1.1 timestamp; PyYAML reads it back as the same (naive or fixed-offset) datetime.
+        return value.isoformat(' ')
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return _yaml_quote(value)
 
 
@@ -316,6 +373,8 @@ def _yaml_split_key(text):
 
 
 def _yaml_block(lines, i, indent):
+    if indent > 2 * MAX_DEPTH:
+        raise _NotOurYaml()  # the general reader refuses it with a clear message
     pad = ' ' * indent
     is_seq = lines[i].startswith(pad + '-')
     result = [] if is_seq else {}
@@ -362,9 +421,90 @@ def _load_own_yaml(text):
     return data
 
 
+def _line(mark):
+    return ' (line %d)' % (mark.line + 1) if mark is not None else ''
+
+
+_BOUNDED_LOADER = []
+
+
+def _bounded_loader(yaml):
+    """yaml.SafeLoader that refuses, while composing (before anything is expanded or built):
+    nesting deeper than MAX_DEPTH, an alias inside its own anchor (a cyclic structure), more than
+    MAX_YAML_NODES values counting every alias expansion (an alias bomb is a few hundred bytes
+    that expand to billions), and the types no other format or Ansible result can hold."""
+    if _BOUNDED_LOADER:
+        return _BOUNDED_LOADER[0]
+
+    class BoundedSafeLoader(yaml.SafeLoader):
+        def __init__(self, stream):
+            yaml.SafeLoader.__init__(self, stream)
+            self._depth = 0
+            self._nodes = 0
+            self._aliases = 0
+            self._sizes = {}
+
+        def fetch_flow_collection_start(self, token_class):
+            # Refused in the scanner already: it looks ahead up to 1024 characters and keeps a
+            # possible key per flow level, so a long run of '[' costs quadratic time there.
+            if self.flow_level >= MAX_DEPTH:
+                raise FormatError('The existing file is YAML nested deeper than %d levels%s; refusing to read it.'
+                                  % (MAX_DEPTH, _line(self.get_mark())))
+            yaml.SafeLoader.fetch_flow_collection_start(self, token_class)
+
+        def compose_document(self):
+            self._sizes = {}  # anchors are per document
+            return yaml.SafeLoader.compose_document(self)
+
+        def _count(self, n, event):
+            self._nodes += n
+            if self._nodes > MAX_YAML_NODES:
+                if self._aliases:
+                    raise FormatError('The existing file is YAML whose aliases expand to more than %d values%s '
+                                      '(an alias bomb?); refusing to read it.' % (MAX_YAML_NODES, _line(event.start_mark)))
+                raise FormatError('The existing file is YAML with more than %d values; refusing to read it.'
+                                  % MAX_YAML_NODES)
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor in self.anchors and event.anchor not in self._sizes:
+                    raise FormatError('The existing file is YAML with an alias inside its own anchor%s: the data '
+                                      'would contain itself, which no config format can hold.' % _line(event.start_mark))
+                self._aliases += 1
+                self._count(self._sizes.get(event.anchor, 0), event)
+                return yaml.SafeLoader.compose_node(self, parent, index)  # also refuses an undefined alias
+            # Depth counts mappings and sequences, as brackets do in JSON.
+            nests = isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent))
+            if nests and self._depth >= MAX_DEPTH:
+                raise FormatError('The existing file is YAML nested deeper than %d levels%s; refusing to read it.'
+                                  % (MAX_DEPTH, _line(event.start_mark)))
+            start = self._nodes
+            self._count(1, event)
+            self._depth += nests
+            try:
+                node = yaml.SafeLoader.compose_node(self, parent, index)
+            finally:
+                self._depth -= nests
+            if event.anchor is not None:
+                self._sizes[event.anchor] = self._nodes - start
+            return node
+
+    def refuse(_loader, node):
+        raise FormatError('The existing file uses the YAML type %s%s, which this module does not read (it '
+                          'cannot be written back or returned).' % (node.tag.replace('tag:yaml.org,2002:', '!!'),
+                                                                    _line(node.start_mark)))
+
+    for tag in ('binary', 'set', 'omap', 'pairs'):
+        BoundedSafeLoader.add_constructor('tag:yaml.org,2002:' + tag, refuse)
+    _BOUNDED_LOADER.append(BoundedSafeLoader)
+    return BoundedSafeLoader
+
+
 def load_yaml(text):
     """Parse YAML text: files this module wrote need nothing but the standard library; any other
-    YAML needs PyYAML (``safe_load``) on the target and fails clearly without it."""
+    YAML needs PyYAML on the target and fails clearly without it. Foreign YAML is read as
+    ``yaml.safe_load`` reads it, within the bounds of :func:`_bounded_loader`."""
     try:
         return _load_own_yaml(text)
     except _NotOurYaml:
@@ -374,22 +514,61 @@ def load_yaml(text):
     except ImportError:
         raise FormatError('The existing file is YAML that this module did not write; reading it needs PyYAML '
                           '(python3-yaml) on the target. Install it, or remove merge so the file is rewritten.')
+    loader = None
     try:
-        return yaml.safe_load(text)
+        loader = _bounded_loader(yaml)(text)  # checks that every character is allowed in YAML
+        return loader.get_single_data()
     except yaml.YAMLError as e:
-        where = getattr(e, 'problem_mark', None)
-        raise FormatError('The existing file is not valid YAML%s.' % (
-            ' (line %d)' % (where.line + 1) if where is not None else ''))
+        raise FormatError('The existing file is not valid YAML%s.' % _line(getattr(e, 'problem_mark', None)))
+    except (ValueError, OverflowError, TypeError):
+        # A scalar PyYAML recognises but cannot build: 2027-02-30, an integer of 5000 digits.
+        raise FormatError('The existing file is YAML with a date or number that cannot be read (an impossible '
+                          'date, or too many digits).')
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def dump_json(data):
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + '\n'
 
 
+# A JSON string, or one bracket outside strings.
+_JSON_NESTING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _json_depth_ok(text):
+    if text.count('[') + text.count('{') <= MAX_DEPTH:
+        return True
+    depth = 0
+    for m in _JSON_NESTING_RE.finditer(text):
+        c = m.group()
+        if c in '[{':
+            depth += 1
+            if depth > MAX_DEPTH:
+                return False
+        elif c in ']}':
+            depth -= 1
+    return True
+
+
+def _refuse_json_constant(name):
+    raise ValueError(name)
+
+
 def load_json(text):
+    """Parse JSON as ``json.loads`` does, but refuse nesting deeper than MAX_DEPTH (checked before
+    parsing: json.loads would otherwise recurse until RecursionError) and NaN/Infinity (Python
+    extensions, not JSON; the writer could not write them back)."""
+    if not _json_depth_ok(text):
+        raise FormatError('The existing file is JSON nested deeper than %d levels; refusing to read it.' % MAX_DEPTH)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_json_constant)
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise FormatError('The existing file is JSON nested too deeply to read.')
     except ValueError as e:
+        if getattr(e, 'lineno', None) is None and e.args and e.args[0] in ('NaN', 'Infinity', '-Infinity'):
+            raise FormatError('The existing file is not valid JSON: it holds NaN or Infinity.')
         raise FormatError('The existing file is not valid JSON (line %s).' % getattr(e, 'lineno', '?'))
 
 
@@ -535,7 +714,7 @@ def check_ini_section(section):
     if not isinstance(section, str) or section != section.strip() or not section:
         raise FormatError('The ini section name must be a non-empty string without surrounding whitespace.')
     if _INI_BAD_VALUE_RE.search(section) or _SURROGATE_RE.search(section):
-        raise FormatError('The ini section name cannot contain a newline, carriage return or NUL.')
+        raise FormatError('The ini section name cannot contain a line break or another control character.')
     if section == 'DEFAULT':
         raise FormatError('The ini section cannot be DEFAULT: configparser copies its keys into every other section.')
 
@@ -547,7 +726,9 @@ def _ini_check_parses(text):
         return
     parser = configparser.RawConfigParser()
     try:
-        parser.read_string(text)
+        # As a program reads the file: opened in text mode, so lines end at \n, \r and \r\n and
+        # nowhere else (read_string would not split at a lone \r).
+        parser.read_file(io.StringIO(text, newline=None))
     except configparser.Error as e:
         raise FormatError('The existing file is not valid INI for configparser (%s).' % type(e).__name__)
     return parser
@@ -560,38 +741,57 @@ class _IniSpan(object):
         self.section, self.key, self.value, self.start, self.end = section, key, value, start, end
 
 
+# One line of a file read in text mode (universal newlines), with its ending. str.splitlines()
+# would also split at \x0b \x0c \x1c-\x1e \x85 U+2028 U+2029, where configparser does not.
+_INI_LINE_RE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z')
+
+
+def ini_lines(text):
+    """``text`` split into lines exactly where configparser (reading the file) splits it."""
+    return _INI_LINE_RE.findall(text)
+
+
 def ini_parse(text):
     """(lines, sections, options): lines with their endings; for each section the index of its
     header line and of its last line; options as _IniSpan (line index ranges, configparser's
-    value including continuation lines)."""
-    lines = text.splitlines(True)
+    value including continuation lines). Follows RawConfigParser's reading rules (its _read):
+    a '#'/';' line is skipped, a blank line belongs to the value being read, a line indented
+    deeper than the option's line continues it; the value is the parts joined by newlines with
+    trailing blank lines dropped. Only meaningful for text that configparser accepts."""
+    lines = ini_lines(text)
     sections = {}
     options = []
     current = None
-    last = None
+    last = None  # (span, indent of its line, value parts)
     for n, line in enumerate(lines):
         stripped = line.strip()
-        indent = len(line) - len(line.lstrip())
-        if not stripped or stripped[0] in '#;':
+        if stripped[:1] in ('#', ';'):
             continue
+        if not stripped:
+            if last is not None:
+                last[2].append('')
+            continue
+        indent = len(line) - len(line.lstrip())
         if last is not None and indent > last[1]:
             # A continuation line of the previous option's value.
             last[0].end = n + 1
-            last[0].value += '\n' + stripped
+            last[2].append(stripped)
+            last[0].value = '\n'.join(last[2]).rstrip()
             sections[current][1] = n
             continue
+        last = None
         m = _INI_SECTION_RE.match(stripped)
         if m:
             current = m.group('header')
             sections[current] = [n, n]
-            last = None
             continue
         m = _INI_OPTION_RE.match(stripped)
         if m and current is not None:
-            span = _IniSpan(current, m.group('option').rstrip(), m.group('value').strip(), n, n + 1)
+            value = m.group('value').strip()
+            span = _IniSpan(current, m.group('option').rstrip(), value, n, n + 1)
             options.append(span)
             sections[current][1] = n
-            last = (span, indent)
+            last = (span, indent, [value])
     return lines, sections, options
 
 
@@ -711,6 +911,14 @@ def _render_env(items, old_text, remove, only_existing):
         if missing and text and not text.endswith('\n'):
             text += '\n'
         text += ''.join(env_line(k, wanted[k]) for k in missing)
+    # Read the new text back as systemd will; refuse to write what reads differently.
+    values = dict((a.key, a.value) for a in env_parse(text))
+    for key, value in wanted.items():
+        if values.get(key, value if only_existing else None) != value:
+            raise FormatError('The key %s would not read back as written from this env file; it is not changed.' % key)
+    for key in drop:
+        if key in values:
+            raise FormatError('The key %s would still be set in this env file after removing it; it is not changed.' % key)
     return text
 
 
@@ -767,7 +975,24 @@ def _render_ini(items, old_text, remove, section, only_existing):
         if text.strip():
             text += '\n'
         text += '[%s]\n' % section + ''.join(missing)
+    _ini_check_written(text, section, wanted, drop, only_existing)
     return text
+
+
+def _ini_check_written(text, section, wanted, drop, only_existing):
+    """Read the new text back as configparser will; refuse to write what reads differently."""
+    values = ini_section_values(text, section)
+    if values is None:
+        if only_existing or not wanted:
+            return
+        values = {}
+    for name, (key, value) in wanted.items():
+        if values.get(name, value if only_existing else None) != value:
+            raise FormatError('The key %s would not read back as written from this ini file; it is not changed.' % key)
+    for name in drop:
+        if name in values and name not in wanted:
+            raise FormatError('The key %s would still be set in this ini file after removing it (it is set in '
+                              'another place, such as [DEFAULT]); it is not changed.' % name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -477,7 +477,7 @@ class JiraResponse:
             self._parsed = True
             try:
                 self._data = json.loads(self.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested thousands deep
                 self._data = None
         return self._data
 

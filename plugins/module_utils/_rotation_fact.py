@@ -16,6 +16,7 @@ import json
 import re
 import time
 
+from ansible_collections.integrations.jira.plugins.module_utils._config_formats import FormatError, load_json
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
     fingerprint_matches,
     is_legacy_fingerprint,
@@ -57,8 +58,9 @@ def parse(text):
     """The recorded dict from the fact file's text; {} for a file that is not a JSON object (it is
     then rewritten, as if nothing had been recorded)."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        # Bounded like every foreign file: another local user may have planted it (deep nesting).
+        data = load_json(text)
+    except FormatError:
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -193,13 +193,22 @@ notes:
   - "Reading an existing YAML file (O(merge), the diff, RV(changed_keys)) needs no PyYAML when the file is in exactly
     the layout this module writes; any other YAML needs PyYAML on the target, and the module fails with a clear
     message without it."
-  - "INI: written for C(configparser.RawConfigParser) (no interpolation). Option names are compared case-insensitively,
-    as configparser does. A value with a newline, carriage return or NUL, or with leading or trailing whitespace
-    (which configparser strips) is refused with a message naming the key."
-  - "env: names must be letters, digits and C(_), not starting with a digit. A value with NUL, a newline or another
-    control character except TAB is refused (older systemd releases drop such values from C(EnvironmentFile=), sh
-    stops at NUL, and every line-oriented tool splits at a newline). Everything else, including quotes,
-    C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
+  - "INI: written for C(configparser.RawConfigParser) (no interpolation), and an existing file is read the way
+    configparser reads it from a file (lines end at newline, carriage return or both, nowhere else). Option names are
+    compared case-insensitively, as configparser does. A value with leading or trailing whitespace (which
+    configparser strips) is refused with a message naming the key, and so is a line break or control character as
+    for env."
+  - "env: names must be letters, digits and C(_), not starting with a digit. In env and ini alike, a key or value
+    with a line break of any kind (newline, carriage return, vertical tab, form feed, U+001C-U+001E, NEL,
+    U+2028, U+2029) or another control character except TAB is refused (older systemd releases drop such values
+    from C(EnvironmentFile=), sh stops at NUL, and line-oriented tools split at these). Everything else, including
+    quotes, C(#), C($), backslashes, backticks, spaces and non-ASCII text, is read back unchanged by systemd and sh."
+  - "Reading an existing file stops with a clear message when it would be unbounded (with O(merge) the module fails
+    and leaves the file alone; without it the file is rewritten and the diff does not show the old content): nesting
+    deeper than 100 levels (YAML or JSON), a YAML alias inside its own anchor, YAML with more than 10000 values when
+    each alias counts as the values it stands for (an alias bomb), NaN or Infinity in JSON, or the YAML types
+    C(!!binary), C(!!set), C(!!omap) and C(!!pairs). Dates, timestamps, numbers, booleans and null keep their type
+    when a YAML file is merged, and the diff shows them as YAML text."
   - "Modes and owner: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file
     is 0600 from its first byte; after it is written it gets the O(owner), O(group) and O(mode) asked for (owner and
     group not given are the old file's, when the module may set them), then it is moved over the old file without

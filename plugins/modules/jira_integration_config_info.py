@@ -104,7 +104,8 @@ token_fingerprint_matches:
 settings:
   description:
     - The other keys of the section (ini), of the O(root_key) mapping or top level (yaml, json), or of the file (env).
-      For ini and env all values are strings.
+      For ini and env all values are strings. YAML dates and timestamps, and keys that are not strings (C(7:),
+      C(2027-03-01:)), are returned as their YAML text.
     - Values under keys that look secret (containing C(token), C(secret), C(passw), C(pwd), C(credential),
       C(private_key) or C(api_key)) are replaced by C(<KEY pbkdf2-sha256:FINGERPRINT>), at any depth.
   returned: always
@@ -130,7 +131,9 @@ problems:
     - V(symlink) the path is a symbolic link (the writer refuses to write through it).
     - V(unreadable) the file cannot be read (for example permission denied).
     - V(not_utf8) the file is not UTF-8 text.
-    - V(parse_error) the file is not valid in its format (or is YAML that needs PyYAML to read).
+    - V(parse_error) the file is not valid in its format (or is YAML that needs PyYAML to read), or reading it would be
+      unbounded (nesting deeper than 100 levels, a YAML alias inside its own anchor or an alias bomb); the detail
+      names the problem, never the content.
     - V(missing_section) (ini) the section is missing. V(missing_root_key) (yaml, json) the O(root_key) is missing.
     - V(missing_key) a managed field is missing; the detail is its logical name (V(url), V(username), V(api_token)).
     - V(empty_value) a managed field is empty; the detail is its logical name.
@@ -289,7 +292,8 @@ def run(module):
     managed = set(names[logical].lower() if fmt == 'ini' else names[logical] for logical in cf.MANAGED)
     # Other secret-looking values (a password, a token under another key) are shown only as a
     # fingerprint marker, like the token in the writer's diff.
-    result['settings'] = cf.mask_structure(dict((k, v) for k, v in values.items() if k not in managed), _marker)
+    # plain_data: dates and non-string keys of a YAML file shown as text (an Ansible result is JSON).
+    result['settings'] = cf.mask_structure(cf.plain_data(dict((k, v) for k, v in values.items() if k not in managed)), _marker)
     problems.extend(check_fields(fields, p['allow_insecure_http']))
     return result
 

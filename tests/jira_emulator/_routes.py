@@ -53,7 +53,7 @@ class Request(object):
             return None
         try:
             return json.loads(self.body.decode("utf-8"))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a body nested thousands of levels deep
             return None
 
     def api(self, version=None):
@@ -549,7 +549,7 @@ def control(emu, method, path, query, body):
     """/_emulator/... endpoints (never counted or logged)."""
     try:
         data = json.loads(body.decode("utf-8")) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return error_collection(400, ["body is not JSON"])
     parts = [unquote(p) for p in path.split("/") if p][1:]   # drop "_emulator"; emails may come %-encoded
     if not parts:

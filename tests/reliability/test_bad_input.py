@@ -13,6 +13,7 @@ many tasks per ansible-playbook run (ignore_errors), each task's result read bac
 
 import base64
 import configparser
+import io
 import json
 import math
 import os
@@ -180,7 +181,7 @@ def _read_back(fmt, text, root_key, section):
         return data[root_key] if root_key else data
     if fmt == 'ini':
         parser = configparser.RawConfigParser()
-        parser.read_string(text)
+        parser.read_file(io.StringIO(text, newline=None))  # as from a file opened in text mode
         return dict(parser.items(section))
     return dict((a.key, a.value) for a in cf.env_parse(text))
 
@@ -599,6 +600,10 @@ def _config_cases(root):
     c('merge into a file that is not UTF-8', ['utf-8'], content=b'api_token: "\xff\xfe"\n', merge=True)
     c('merge into a file that is not valid YAML', ['yaml'], content=b'url: [\n', merge=True)
     c('ini merge into a file with a bad section line', ['ini'], fmt='ini', content=b'[jira\nurl = x\n', merge=True)
+    c('merge into a YAML alias bomb', ['alias'], merge=True, content=(
+        b'a0: &a0 [x]\n' + b''.join(b'a%d: &a%d [%s]\n' % (i, i, b', '.join([b'*a%d' % (i - 1)] * 10)) for i in range(1, 9))))
+    c('merge into a YAML self-referencing alias', ['itself'], content=b'loop: &a [*a]\n', merge=True)
+    c('merge into JSON nested 100000 deep', ['deeper'], fmt='json', content=b'[' * 100000 + b']' * 100000, merge=True)
     return cases, pre
 
 

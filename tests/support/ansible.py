@@ -174,7 +174,8 @@ def run_playbook(playbook, inventory=None, extra_vars=None, check=False, diff=Fa
     proc = subprocess.run(cmd, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                           cwd=cwd or workdir, stdin=subprocess.DEVNULL, check=False)
     log = _read(log_path)
-    results = [json.loads(line) for line in _read(results_path).splitlines() if line.strip()]
+    # JSON Lines end at \n only (str.splitlines() would also split inside a string at U+2028).
+    results = [json.loads(line) for line in _read(results_path).split('\n') if line.strip()]
     return Result(proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace'),
                   log, results, workdir, cmd)
 

@@ -101,10 +101,22 @@ def test_yaml_own_reader_rejects_anything_not_in_the_written_subset():
 
 # --- JSON ----------------------------------------------------------------------------------------
 
+def _has_nonfinite_float(value):
+    if isinstance(value, float):
+        return math.isnan(value) or math.isinf(value)
+    if isinstance(value, dict):
+        return any(_has_nonfinite_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nonfinite_float(v) for v in value)
+    return False
+
+
 @NESTED_SETTINGS
 @given(data=st.dictionaries(text_values, nested, max_size=4))
+@example(data={'NaN': 'Infinity', '-Infinity': ['NaN']})  # the strings are JSON; only float values are not
+@example(data={'k': [1.0, {'x': float('-inf')}]})
 def test_json_round_trips_and_refuses_exactly_nan_and_infinity(data):
-    has_nonfinite = 'NaN' in json.dumps(data) or 'Infinity' in json.dumps(data)
+    has_nonfinite = _has_nonfinite_float(data)
     refused = any(_refused('json', k, v) for k, v in data.items())
     assert refused == has_nonfinite
     if not refused:
@@ -121,7 +133,17 @@ def _read_ini(path, section, key, parser_cls):
 
 
 def _ini_cannot_hold(value):
+    """What configparser, reading the file in text mode, would read back differently."""
     return bool(re.search('[\n\r]', value)) or value != value.strip()
+
+
+# The rule of both line-oriented formats: no line break of any kind (str.splitlines() breaks at all
+# of these), no control character except TAB.
+LINE_FORMAT_REFUSED = u'[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]'
+
+
+def _line_format_refuses(value):
+    return bool(re.search(LINE_FORMAT_REFUSED, value))
 
 
 @settings(SETTINGS, max_examples=200)
@@ -129,12 +151,13 @@ def _ini_cannot_hold(value):
 @example(value='%(home)s;#x = y: z')
 @example(value=' leading')
 @example(value='a\x0cb\u2028c')
+@example(value='a\u3000b\xa0c\ufeffd')
 def test_ini_values_round_trip_and_refusals_are_exact(tmp_path_factory, value):
     path = str(tmp_path_factory.mktemp('ini') / 'c.ini')
     refused = _refused('ini', 'api_token', value)
-    # NUL is refused by policy (the issue: no NUL in an ini value; C readers stop at it), the rest
-    # exactly because configparser would read something else.
-    assert refused == (_ini_cannot_hold(value) or '\x00' in value)
+    # Line breaks and controls are refused by the line-format rule, surrounding whitespace exactly
+    # because configparser would read something else.
+    assert refused == (_ini_cannot_hold(value) or _line_format_refuses(value))
     text = cf.render('ini', [('url', 'https://x'), ('api_token', value)]) if not refused else \
         '[jira]\nurl = https://x\napi_token = %s\n' % value  # the naive rendering of a refused value
     with open(path, 'w', encoding='utf-8', newline='') as f:
@@ -145,7 +168,7 @@ def test_ini_values_round_trip_and_refusals_are_exact(tmp_path_factory, value):
         except configparser.Error:
             got = None
         if refused:
-            if '\x00' not in value:
+            if _ini_cannot_hold(value):
                 assert got != value
         else:
             assert got == value
@@ -163,8 +186,8 @@ def test_ini_keys_round_trip_and_refusals_are_exact(tmp_path_factory, key):
         refused = False
     except cf.FormatError:
         refused = True
-    cannot = (key == '' or bool(re.search('[=:\n\r]', key)) or key != key.strip() or key[:1] in ('#', ';', '[')
-              or '\x00' in key)
+    cannot = (key == '' or bool(re.search('[=:]', key)) or key != key.strip() or key[:1] in ('#', ';', '[')
+              or _line_format_refuses(key))
     assert refused == cannot
     if refused:
         return
@@ -225,7 +248,8 @@ def test_ini_merge_adds_a_missing_section_and_refuses_broken_files():
 def systemd_reference(text):
     """systemd's EnvironmentFile= as a dict, written from the documented rules (not from the module):
     '#'/';' comment lines; KEY=VALUE with whitespace around the key and before the value dropped;
-    unquoted values lose trailing whitespace and '\\' escapes any char; '...' is literal; "..."
+    unquoted values run to the end of the line (quotes in them are literal), lose trailing
+    whitespace that was not escaped, and '\\' escapes any char; '...' is literal; "..."
     unescapes only \\" \\\\ \\` \\$ (and drops \\newline); after a closing quote a new quoted or
     unquoted part may follow. Then exec drops invalid names and (older releases) values with
     control characters other than TAB and newline."""
@@ -271,16 +295,22 @@ def systemd_reference(text):
                         i += 1
                 i += 1
             else:
+                # Unquoted: quotes are literal here, up to the end of the line; trailing blanks
+                # that were not escaped are dropped.
                 unq = []
-                while i < n and text[i] not in '\n\r' and text[i] not in '\'"':
+                keep = 0
+                while i < n and text[i] not in '\n\r':
                     if text[i] == '\\' and i + 1 < n:
                         if text[i + 1] not in '\n\r':
                             unq.append(text[i + 1])
+                            keep = len(unq)
                         i += 2
                     else:
                         unq.append(text[i])
+                        if text[i] not in ' \t':
+                            keep = len(unq)
                         i += 1
-                parts.append(''.join(unq).rstrip(' \t') if i >= n or text[i] in '\n\r' else ''.join(unq))
+                parts.append(''.join(unq[:keep]))
                 continue
             while i < n and text[i] in ' \t':
                 i += 1
@@ -301,7 +331,7 @@ def sh_reads(path, name):
 
 
 def _env_cannot_hold(value):
-    return bool(re.search(u'[\x00-\x08\x0a-\x1f\x7f]', value))
+    return _line_format_refuses(value)
 
 
 @settings(SETTINGS, max_examples=200)
@@ -322,7 +352,7 @@ def test_env_values_read_the_same_in_sh_and_systemd_and_refusals_are_exact(tmp_p
         # A newline in quotes is read the same by both, but the issue rules it out for env (the
         # file is line-oriented for every other tool); NUL and the other controls are read
         # differently (sh stops at NUL, older systemd drops the value).
-        if '\n' not in value or re.search(u'[\x00-\x08\x0b-\x1f\x7f]', value):
+        if re.search(u'[\x00-\x08\x0b-\x1f\x7f]', value):
             rc, sh = sh_reads(path, 'JIRA_API_TOKEN')
             assert systemd != value or sh != value
         return
@@ -430,3 +460,255 @@ def test_mask_text_hides_the_token_and_other_secret_looking_values(fmt):
     if fmt in ('yaml', 'json'):
         nested = cf.dump_json({'a': {'b': [{'password': 'pw-deep'}]}})
         assert 'pw-deep' not in cf.mask_text('json', nested, lambda k, v: '<%s>' % k, 'api_token')
+
+
+# --- every character class: the writer's output and a hand-written file, read by the real reader ---
+
+# One of each class that matters to some reader: every str.splitlines() break, other C0 controls,
+# DEL, C1, BOM, non-characters, Unicode spaces that str.strip() removes, quotes and escapes.
+CHAR_CLASSES = (list(u'\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029') + ['\x00', '\x01', '\x1b', '\t', '\x7f', '\x9f']
+                + list(u'\xa0\u3000\ufeff\ufffe\uffff\U0010ffff"\'\\$`#;=:[]{}%&*!|>-?,') + [u'\u00e9', u'\U0001f600'])
+
+
+def _ini_read_file(path, section='jira'):
+    parser = configparser.RawConfigParser()
+    with open(path, encoding='utf-8') as f:  # text mode, as a program reads it
+        parser.read_file(f)
+    return dict(parser.items(section))
+
+
+def _write(path, text):
+    with open(path, 'w', encoding='utf-8', newline='') as f:
+        f.write(text)
+
+
+@pytest.mark.parametrize('ch', CHAR_CLASSES, ids=lambda c: 'U+%04X' % ord(c))
+@pytest.mark.parametrize('fmt', cf.FORMATS)
+def test_every_character_class_reads_back_exactly_or_is_refused_by_the_stated_rule(tmp_path, fmt, ch):
+    key = cf.DEFAULT_KEYS[fmt]['api_token']
+    for value in ('tok' + ch + 'en-value', 'token-value' + ch):
+        refused = _refused(fmt, key, value)
+        if fmt in ('yaml', 'json'):
+            assert not refused  # both escape what they must
+        elif fmt == 'ini':
+            assert refused == (_line_format_refuses(value) or value != value.strip())
+        else:
+            assert refused == _line_format_refuses(value)
+        if refused:
+            continue
+        text = cf.render(fmt, [(cf.DEFAULT_KEYS[fmt]['url'], 'https://x'), (key, value)])
+        path = str(tmp_path / ('c.' + fmt))
+        _write(path, text)
+        if fmt == 'yaml':
+            with open(path, encoding='utf-8') as f:
+                assert yaml.safe_load(f)[key] == value
+        elif fmt == 'json':
+            with open(path, encoding='utf-8') as f:
+                assert json.load(f)[key] == value
+        elif fmt == 'ini':
+            assert _ini_read_file(path)[key] == value
+        else:
+            assert sh_reads(path, key) == (0, value)
+            assert systemd_reference(text)[key] == value
+        assert cf.read_values(fmt, text)[key] == value
+
+
+@pytest.mark.parametrize('ch', CHAR_CLASSES, ids=lambda c: 'U+%04X' % ord(c))
+def test_ini_reader_splits_lines_exactly_where_configparser_does(tmp_path, ch):
+    """A hand-written ini file with any character inside the token: the module's reader, its merge
+    and its masking see the lines configparser sees (str.splitlines() would split at U+2028)."""
+    token = 'first-half' + ch + 'second-half'
+    text = u'[jira]\napi_token = %s\nurl = https://old\n[other]\nk = v\n' % token
+    path = str(tmp_path / 'c.ini')
+    _write(path, text)
+    try:
+        want = _ini_read_file(path)
+    except configparser.Error:
+        with pytest.raises(cf.FormatError):
+            cf.read_values('ini', text)
+        return
+    assert cf.read_values('ini', text) == want
+    merged = cf.render('ini', [('url', 'https://new')], old_text=text, merge=True)
+    _write(path, merged)
+    got = _ini_read_file(path)
+    assert got['api_token'] == want['api_token'] and got['url'] == 'https://new'
+    masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'api_token')
+    if want['api_token'] == token:
+        assert 'first-half' not in masked and 'second-half' not in masked
+
+
+@pytest.mark.parametrize('ch', CHAR_CLASSES, ids=lambda c: 'U+%04X' % ord(c))
+def test_env_reader_follows_systemd_for_every_character_class(ch):
+    text = u'JIRA_API_TOKEN=first%ssecond\nJIRA_URL="https://old"\n' % ch
+    ref = systemd_reference(text)
+    got = cf.read_values('env', text)
+    for key in ('JIRA_API_TOKEN', 'JIRA_URL'):
+        if key in ref:  # the reference also drops values older systemd refuses
+            assert got[key] == ref[key]
+    merged = cf.render('env', [('JIRA_URL', 'https://new')], old_text=text, merge=True)
+    assert cf.read_values('env', merged)['JIRA_URL'] == 'https://new'
+    assert cf.read_values('env', merged)['JIRA_API_TOKEN'] == got['JIRA_API_TOKEN']
+
+
+@pytest.mark.parametrize('ch', CHAR_CLASSES, ids=lambda c: 'U+%04X' % ord(c))
+def test_foreign_yaml_and_json_are_read_as_pyyaml_and_json_loads_read_them(ch):
+    for text in (u'k: "a%sb"\nurl: x\n' % ch, u'k: a%sb\nurl: x\n' % ch, u'k: |\n  a%sb\nurl: x\n' % ch):
+        try:
+            want = yaml.safe_load(text)
+        except (yaml.YAMLError, ValueError):
+            with pytest.raises(cf.FormatError):
+                cf.load_yaml(text)
+            continue
+        assert cf.load_yaml(text) == want
+    text = u'{"k": "a%sb", "url": "x"}' % ch
+    try:
+        want = json.loads(text)
+    except ValueError:
+        with pytest.raises(cf.FormatError):
+            cf.load_json(text)
+    else:
+        assert cf.load_json(text) == want
+
+
+# --- hostile existing files: bounded, clear, never repeating the content -------------------------
+
+SECRET = 'planted-secret-0123456789'
+
+
+def _bomb(levels=9, width=10):
+    lines = ['a0: &a0 ["%s"]' % SECRET]
+    for i in range(1, levels):
+        lines.append('a%d: &a%d [%s]' % (i, i, ', '.join(['*a%d' % (i - 1)] * width)))
+    lines.append('api_token: *a%d' % (levels - 1))
+    return '\n'.join(lines) + '\n'
+
+
+HOSTILE = [
+    ('yaml', 'self-referencing alias', 'api_token: "%s"\nloop: &a [*a]\n' % SECRET, 'itself'),
+    ('yaml', 'self-referencing mapping alias', 'api_token: "%s"\nloop: &a {x: *a}\n' % SECRET, 'itself'),
+    ('yaml', 'alias bomb', _bomb(), 'alias'),
+    ('yaml', 'deep flow nesting', 'api_token: "%s"\nx: %s%s\n' % (SECRET, '[' * 5000, ']' * 5000), 'deeper'),
+    ('yaml', 'deep block nesting', 'api_token: "%s"\nx:\n  %sy\n' % (SECRET, '- ' * 5000), 'deeper'),
+    ('yaml', 'deep indented mappings', 'api_token: "%s"\n' % SECRET + ''.join(
+        '%sk:\n' % ('  ' * i) for i in range(300)) + '  ' * 300 + 'v: 1\n', 'deeper'),
+    ('yaml', 'binary value', 'api_token: "%s"\nb: !!binary "aGk="\n' % SECRET, '!!binary'),
+    ('yaml', 'set value', 'api_token: "%s"\nb: !!set {x, y}\n' % SECRET, '!!set'),
+    ('yaml', 'ordered map', 'api_token: "%s"\nb: !!omap [x: 1]\n' % SECRET, '!!omap'),
+    ('yaml', 'impossible date', 'api_token: "%s"\nexpires_on: 2027-02-30\n' % SECRET, 'date'),
+    ('yaml', 'huge integer', 'api_token: "%s"\nn: %s\n' % (SECRET, '9' * 6000), 'number'),
+    ('json', 'deep nesting', '{"api_token": "%s", "x": %s%s}' % (SECRET, '[' * 100000, ']' * 100000), 'deeper'),
+    ('json', 'NaN', '{"api_token": "%s", "x": NaN}' % SECRET, 'NaN'),
+    ('json', '-Infinity', '{"api_token": "%s", "x": [-Infinity]}' % SECRET, 'Infinity'),
+]
+
+
+@pytest.mark.parametrize('fmt,case,text,word', HOSTILE, ids=[c[1] for c in HOSTILE])
+def test_hostile_existing_files_are_refused_quickly_and_clearly(fmt, case, text, word):
+    import time
+    for attempt in (lambda: cf.read_values(fmt, text),
+                    lambda: cf.render(fmt, [('url', 'https://x')], old_text=text, merge=True),
+                    lambda: cf.mask_text(fmt, text, lambda k, v: '<%s>' % k, 'api_token')):
+        started = time.monotonic()
+        with pytest.raises(cf.FormatError) as e:
+            attempt()
+        assert time.monotonic() - started < 5
+        assert word in e.value.msg and SECRET not in e.value.msg and 'existing file' in e.value.msg
+
+
+def test_depth_just_inside_the_bound_is_read():
+    depth = cf.MAX_DEPTH - 1  # the top-level mapping is one level
+    assert cf.load_json('{"x": %s1%s}' % ('[' * depth, ']' * depth))['x'] is not None
+    assert cf.load_yaml('x: %s1%s\n' % ('[' * depth, ']' * depth))['x'] is not None
+    with pytest.raises(cf.FormatError):
+        cf.load_yaml('x: %s1%s\n' % ('[' * (depth + 1), ']' * (depth + 1)))
+    with pytest.raises(cf.FormatError):
+        cf.load_json('{"x": %s1%s}' % ('[' * (depth + 1), ']' * (depth + 1)))
+    # Brackets inside strings are not nesting.
+    assert cf.load_json(json.dumps({'x': '[' * 500 + '\\"{' * 100})) == {'x': '[' * 500 + '\\"{' * 100}
+
+
+def test_aliases_within_the_budget_are_read_like_safe_load():
+    text = 'base: &b {timeout: 5, retries: [1, 2]}\nprod:\n  <<: *b\n  url: x\ncopy: *b\n'
+    assert cf.load_yaml(text) == yaml.safe_load(text)
+    assert cf.load_yaml(_bomb(levels=3)) == yaml.safe_load(_bomb(levels=3))  # 100 values: fine
+
+
+@pytest.mark.parametrize('fmt', ['yaml', 'json'])
+def test_the_writer_refuses_exactly_the_values_nested_deeper_than_the_reader_accepts(fmt):
+    deep = 'leaf'
+    for _i in range(cf.MAX_DEPTH - 2):
+        deep = [deep]
+    cf.check_value(fmt, 'nested', deep)  # with the top mapping and a root_key: MAX_DEPTH levels
+    text = cf.render(fmt, [('nested', deep)], root_key='jira')
+    assert cf.read_values(fmt, text, root_key='jira')['nested'] == deep
+    for too_deep in ([deep], {'k': deep}):
+        with pytest.raises(cf.FormatError) as e:
+            cf.check_value(fmt, 'nested', too_deep)
+        assert 'nested' in e.value.msg and 'deeper' in e.value.msg
+
+
+YAML_TYPED = u"""url: https://old.example.com
+expires_on: 2027-03-01
+rotated: 2026-12-01 10:30:00.250000+05:30
+naive: 2026-12-01 10:30:00
+7: seven
+2027-03-01: a date key
+true: bool key
+null: null key
+1.5: float key
+octal: 017
+sexagesimal: 1:30
+yes_no: yes
+empty: ~
+nested: {when: 2027-03-01, list: [2027-03-02, 3, 4.5, false, null]}
+"""
+
+
+def test_yaml_merge_keeps_dates_numbers_bools_and_null_as_they_are():
+    before = yaml.safe_load(YAML_TYPED)
+    assert cf.read_values('yaml', YAML_TYPED) == before
+    merged = cf.render('yaml', [('url', 'https://new.example.com'), ('api_token', 'tok')], old_text=YAML_TYPED,
+                       merge=True)
+    after = yaml.safe_load(merged)
+    want = dict(before, url='https://new.example.com', api_token='tok')
+    assert cf.canonical(after) == cf.canonical(want)
+    assert 'expires_on: 2027-03-01\n' in merged
+    # Merging again changes nothing.
+    assert cf.render('yaml', [('url', 'https://new.example.com'), ('api_token', 'tok')], old_text=merged,
+                     merge=True) == merged
+
+
+def test_canonical_tells_a_date_from_its_text_and_handles_any_key_type():
+    import datetime
+    assert cf.canonical(datetime.date(2027, 3, 1)) != cf.canonical('2027-03-01')
+    assert cf.canonical({1: 'a', 'b': 2, None: 3, datetime.date(2027, 3, 1): 4}) == \
+        cf.canonical({datetime.date(2027, 3, 1): 4, None: 3, 'b': 2, 1: 'a'})
+    assert len(set(cf.canonical(v) for v in (1, 1.0, True, '1', [1], {'1': 1}))) == 6
+
+
+def test_diff_and_info_show_typed_yaml_values_as_text():
+    masked = cf.mask_text('yaml', YAML_TYPED + 'api_token: "%s"\n' % SECRET, lambda k, v: '<%s>' % k, 'api_token')
+    assert SECRET not in masked and 'expires_on: 2027-03-01\n' in masked and '7: "seven"\n' in masked
+    plain = cf.plain_data(yaml.safe_load(YAML_TYPED))
+    assert json.loads(json.dumps(plain, allow_nan=False)) == plain  # what an Ansible result can hold
+    assert plain['expires_on'] == '2027-03-01' and plain['7'] == 'seven' and plain['2027-03-01'] == 'a date key'
+    assert plain['true'] == 'bool key' and plain['null'] == 'null key' and plain['nested']['list'][0] == '2027-03-02'
+    assert plain['rotated'] == '2026-12-01 10:30:00.250000+05:30' and plain['octal'] == 15
+
+
+def test_json_merge_with_values_json_loads_reads_keeps_them():
+    text = '{"url": "old", "n": 12345678901234567890, "f": 1e300, "u": "\\u2028\\ud83d\\ude00", "z": null}'
+    merged = cf.render('json', [('url', 'new')], old_text=text, merge=True)
+    assert json.loads(merged) == dict(json.loads(text), url='new')
+
+
+def test_siblings_reading_foreign_json_are_bounded_too():
+    """The rotation record (a local file another user may have planted) and a server's answer: a body
+    nested 100000 levels deep reads as 'no data', never as a RecursionError."""
+    from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
+    from ansible_collections.integrations.jira.plugins.module_utils._jira_client import JiraResponse
+    deep = '{"token_fingerprint": %s%s}' % ('[' * 100000, ']' * 100000)
+    assert rf.parse(deep) == {}
+    assert rf.parse('{"account_id": "a", "rotated_at": NaN}') == {}
+    assert rf.parse('{"account_id": "a"}') == {'account_id': 'a'}
+    assert JiraResponse(200, {'Content-Type': 'application/json'}, deep.encode('ascii'), 'https://x').json() is None
