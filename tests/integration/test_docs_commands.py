@@ -124,6 +124,7 @@ def _demo_env(work):
     return env
 
 
+@pytest.mark.slow
 def test_demo_shell_prints_commands_that_run_as_printed(tmp_path):
     work = tmp_path / 'work'
     proc = subprocess.Popen([os.path.join(REPO_ROOT, 'scripts', 'demo'), '--shell'], cwd=REPO_ROOT,
