@@ -1,5 +1,6 @@
 # The project's commands. Each one does its own set-up from a fresh clone.
 #   make demo    - run the demo against the bundled local Jira emulator
+#   make demo-shell - the demo's set-up, then keep the emulator up and print commands to try (Ctrl-C stops)
 #   make test    - create .venv from requirements-dev.txt and run every test layer
 #   make gates   - ecosystem gates (sanity, ansible-lint, galaxy-importer, docs, install paths, EE, AWX, molecule);
 #                  GATES="lint docs" runs a subset
@@ -10,7 +11,7 @@ PYTHON ?= $(shell scripts/find-python 3.12 3.13 2>/dev/null || command -v python
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv test unit demo gates matrix bench clean
+.PHONY: venv test unit demo demo-shell gates matrix bench clean
 
 venv: $(STAMP)
 
@@ -27,6 +28,9 @@ unit: venv
 
 demo: venv
 	scripts/demo
+
+demo-shell: venv
+	scripts/demo --shell
 
 gates: venv
 	scripts/gates/all $(GATES)

@@ -3,7 +3,34 @@
     PYTHONPATH=tests python -m jira_emulator --mode cloud --port 0 --tls --config accounts.json
         --port-file FILE --ca-file FILE [--default-accounts]
 
-Prints one JSON line {"url", "gateway_url", "ca_path", "pid", ...} and serves until SIGTERM/SIGINT.
+Prints one JSON line {"url", "gateway_url", "gateway_site_url", "ca_path", "pid", "mode", "cloud_id"
+[, "default_accounts"]} and serves until SIGTERM/SIGINT. With --default-accounts the line holds the
+fixture accounts and their secrets (tokens in clear): keep it in a 0600 file.
+
+Control API, at the server root (also under --context-path); its calls are never counted or logged.
+Bodies are JSON. With --tls pass the CA file (curl --cacert FILE):
+  GET    /_emulator/info                  url, gateway_url, gateway_site_url, ca_path, cloud_id, mode
+  GET    /_emulator/counts                requests served so far, per method and path
+  GET    /_emulator/total                 {"total": N}
+  GET    /_emulator/requests              the request log (method, path, query, headers, body, fault)
+  POST   /_emulator/reset                 clear counters, request log, faults, failed logins (not accounts)
+  POST   /_emulator/faults                add faults: {"path", "kind", "times", ...} or a list of them
+  DELETE /_emulator/faults                clear every fault
+  GET    /_emulator/accounts              every account, secrets included
+  POST   /_emulator/accounts              add (or replace) one account: {"email", "tokens", ...}
+  PATCH  /_emulator/accounts/<login>      set fields of one account; each field given REPLACES the
+                                          old value, so {"tokens": ["NEW"]} leaves NEW as the only
+                                          valid token (give ["OLD", "NEW"] to keep both valid)
+  DELETE /_emulator/accounts/<login>      remove the account
+  DELETE /_emulator/accounts/<login>/tokens   revoke its tokens, scoped tokens and PATs
+  POST   /_emulator/projects              add a project: {"key", "name", "id"}
+<login> is the email (Cloud) or login name (Data Center), URL-encoded (@ as %40). Account fields:
+email, name, display_name, tokens, scoped_tokens, pats, password, active, groups, permissions,
+global_permissions, ... (tests/jira_emulator/README.md lists them all).
+
+Rotating the service account's token, for example (Cloud, default accounts, over --tls):
+  curl --cacert CA.pem -X PATCH -H 'Content-Type: application/json' \\
+    -d '{"tokens": ["OLD-TOKEN", "NEW-TOKEN"]}' URL/_emulator/accounts/svc-ansible%40example.com
 """
 import argparse
 import json

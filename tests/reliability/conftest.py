@@ -1,8 +1,9 @@
-"""Records for docs/reliability.md (format: README.md next to this file).
+"""Records for the reliability report (format: README.md next to this file).
 
 Every test under tests/reliability gets a :class:`Record` (autouse fixture ``reliability_record``)
 written to build/reliability/runs/<run id>/records/<suite>/ at teardown; the last process of a run
-to finish renders the report.
+to finish renders the report to build/reliability/report.md. A test run never rewrites the committed
+docs/reliability.md: only scripts/reliability-report does, when asked to.
 """
 
 import contextlib
@@ -211,7 +212,8 @@ def reliability_record(request):
 
 def _clean_run(session):
     """True when this session ran whole suite files or directories (no -k/-m, no single tests):
-    its records then stand for those suites in docs/reliability.md."""
+    its records then stand for those suites in the report (and in docs/reliability.md when
+    scripts/reliability-report renders it)."""
     opt = session.config.option
     if getattr(opt, 'keyword', '') or getattr(opt, 'markexpr', '') or getattr(opt, 'lf', False) \
             or getattr(opt, 'deselect', None):
@@ -242,10 +244,10 @@ def pytest_sessionfinish(session, exitstatus):
         _save_state(run_id, state)
         report = load_report_module()
         if state['complete']:
-            out = report.render_to(report.DOC_PATH)
+            out = report.render_to(report.BUILD_PATH)
         else:
-            out = report.render_to(report.PARTIAL_PATH, runs=[run_id])
+            out = report.render_to(report.BUILD_PATH, runs=[run_id])
     reporter = session.config.pluginmanager.get_plugin('terminalreporter')
     if reporter is not None:
-        reporter.write_line('reliability report: %s%s' % (
-            os.path.relpath(out, REPO_ROOT), '' if state['complete'] else ' (selection only; docs/reliability.md left alone)'))
+        reporter.write_line('reliability report: %s (%s; docs/reliability.md is rendered only by scripts/reliability-report)' % (
+            os.path.relpath(out, REPO_ROOT), 'newest complete run of each suite' if state['complete'] else 'this selection only'))

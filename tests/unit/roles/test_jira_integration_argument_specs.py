@@ -33,7 +33,7 @@ def defaults():
 
 
 def test_entry_points_have_a_task_file_each(specs):
-    assert set(specs) == {'main', 'validate', 'report'}
+    assert set(specs) == {'main', 'validate', 'remove', 'report'}
     for entry_point in specs:
         assert os.path.exists(os.path.join(ROLE, 'tasks', entry_point + '.yml')), entry_point
 
@@ -46,7 +46,7 @@ def test_defaults_and_main_spec_have_the_same_keys(specs, defaults):
         % (sorted(set(defaults) - with_default), sorted(with_default - set(defaults))))
 
 
-@pytest.mark.parametrize('entry_point', ['main', 'validate', 'report'])
+@pytest.mark.parametrize('entry_point', ['main', 'validate', 'remove', 'report'])
 def test_every_default_equals_defaults_main(specs, defaults, entry_point):
     for name, spec in specs[entry_point]['options'].items():
         if 'default' in spec:
@@ -60,7 +60,7 @@ def test_every_default_equals_defaults_main(specs, defaults, entry_point):
 
 def test_shared_options_have_the_same_shape(specs):
     main = specs['main']['options']
-    for entry_point in ('validate', 'report'):
+    for entry_point in ('validate', 'remove', 'report'):
         for name, spec in specs[entry_point]['options'].items():
             assert name in main, '%s: %s is not an option of main' % (entry_point, name)
             for key in SHAPE_KEYS:
