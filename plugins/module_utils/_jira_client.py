@@ -856,9 +856,9 @@ class JiraClient:
                 raise  # send() classifies the requests exception
             # urllib3 errors surface unwrapped from the raw stream
             if isinstance(e, socket.timeout) or 'timeout' in e.__class__.__name__.lower():
-                raise self._fail('timeout', 'Jira stopped sending its answer for more than %s seconds (timeout). '
-                                            'Check the network path (proxy, firewall) to %s, or raise timeout.'
-                                 % (self.timeout, self.url))
+                raise self._fail('timeout', 'Could not reach Jira at %s in time: it stopped sending its answer for '
+                                            'more than timeout=%s seconds. Check the network path (proxy, firewall) '
+                                            'to it, or raise timeout.' % (_origin(url), self.timeout))
             raise _BrokenAnswer('the connection broke in the middle of the answer (%s)' % _short_exc(e))
         finally:
             _current.deadline = None
