@@ -282,12 +282,12 @@ def parse_rate_limit_reset(value, now=None):
                                  int((fraction or '0').ljust(6, '0')[:6]), tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    if zone.upper() != 'Z':
-        sign = -1 if zone[0] == '-' else 1
-        digits = zone[1:].replace(':', '')
-        when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     current = now() if now else time.time()
     try:
+        if zone.upper() != 'Z':
+            sign = -1 if zone[0] == '-' else 1
+            digits = zone[1:].replace(':', '')
+            when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         wait = when.timestamp() - current
     except (OverflowError, ValueError):
         return None

@@ -38,6 +38,7 @@ def test_rate_limit_reset_parses_iso_8601(value, expected):
 @pytest.mark.parametrize('value', [
     None, '', 'soon', '60', '2026-13-45T99:99Z', '2026-02-30T12:00Z', '2026-03-01T11:59Z',  # past
     '2026-03-01T12:01', 'x' * 10000, '9999-12-31T23:59Z' + 'junk', '2026-03-01T12:01Z\r\nX: y',
+    '9999-12-31T23:59-23:59', '0001-01-01T00:00+23:59',                  # offset beyond datetime's range
 ])
 def test_rate_limit_reset_ignores_missing_malformed_and_past(value):
     assert jc.parse_rate_limit_reset(value, now=now) is None
