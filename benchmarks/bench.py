@@ -85,7 +85,8 @@ class Emulator(object):
 
     def _call(self, method, path):
         req = urllib.request.Request(self.url.rstrip('/') + path, method=method, data=b'' if method == 'POST' else None)
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        # The emulator is on loopback: never through a proxy named in the environment.
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10) as resp:
             return json.loads(resp.read() or b'{}')
 
     def reset(self):

@@ -81,6 +81,8 @@ options:
   ca_path:
     description:
       - A PEM file with the CA certificate(s) that signed the Jira server's certificate.
+      - When not set, the file named by the environment variable E(REQUESTS_CA_BUNDLE), or else E(CURL_CA_BUNDLE),
+        is used if one is set; otherwise the CA bundle that comes with C(requests).
     type: path
   client_cert:
     description:
@@ -92,22 +94,34 @@ options:
     type: path
   timeout:
     description:
-      - Seconds one request may take in all, from connecting to reading the last byte of the answer.
+      - Seconds one request may take in all, from connecting to reading the last byte of the answer (the TLS
+        handshake, the status line and headers included), so a server that sends slowly cannot stretch it.
+        Each retry is a new request with its own O(timeout).
+      - More than 0 and at most 3600; V(inf), V(nan) and out-of-range values are refused with an error naming the option.
     type: float
     default: 10
   retries:
     description:
-      - How many times to retry after HTTP 429, 502, 503, 504 or a connection error. V(Retry-After) is
-        honoured; otherwise the wait doubles each time, with jitter.
+      - How many times to retry after HTTP 429, 502, 503, 504 or a connection error, from 0 to 100. A positive
+        V(Retry-After) is honoured; without one (or with a V(Retry-After) of 0) a 429's V(X-RateLimit-Reset) time is;
+        otherwise the wait doubles each time, with jitter. The V(RateLimit-Reason) Jira gives is named in the
+        O(ignore:failure_reason=rate_limited) message.
       - 401 and 403 are never retried, since every failed login counts towards Jira's CAPTCHA lock.
     type: int
     default: 3
   max_retry_wait:
     description:
       - The most seconds spent waiting between retries in all. When Jira asks for a longer wait, the module
-        stops and reports O(ignore:failure_reason=rate_limited) at once.
+        stops and reports O(ignore:failure_reason=rate_limited) at once. From 0 to 3600.
     type: float
     default: 60
+notes:
+  - "Environment: the proxy variables E(HTTPS_PROXY), E(HTTP_PROXY), E(ALL_PROXY) and E(NO_PROXY) (upper or lower
+    case, lower case first) are honoured, and E(REQUESTS_CA_BUNDLE) / E(CURL_CA_BUNDLE) when O(ca_path) is not set.
+    Nothing else is read from the environment for the connection: in particular C(~/.netrc) and E(NETRC) are never
+    used, so only the credentials given to the module are ever sent (requests would otherwise replace them with a
+    netrc entry for the host). Answers are requested uncompressed; a gzip or deflate answer is still decoded, within
+    the 1 MiB bound on the decoded size."
 requirements:
   - requests (on the host that runs the module; with the role, the controller)
 '''

@@ -26,11 +26,15 @@ import datetime
 import email.utils
 import hashlib
 import json
+import math
+import os
 import random
 import re
 import socket
+import threading
 import time
 import traceback
+import zlib
 
 try:
     from urllib.parse import quote, urlsplit
@@ -305,7 +309,7 @@ def parse_retry_after(value, now=None):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
@@ -315,12 +319,66 @@ def parse_retry_after(value, now=None):
     return max(0.0, when.timestamp() - current)
 
 
+# Jira's X-RateLimit-Reset is an ISO 8601 time (Cloud documents yyyy-MM-ddTHH:mmZ); seconds, a fraction
+# and a numeric offset are accepted too.
+_ISO_RESET_RE = re.compile(r'^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?'
+                           r'(Z|[+-]\d{2}:?\d{2})$', re.IGNORECASE)
+
+
+def parse_rate_limit_reset(value, now=None):
+    """Seconds until the ISO 8601 time in X-RateLimit-Reset, or None when absent, malformed or past."""
+    if value is None:
+        return None
+    match = _ISO_RESET_RE.match(str(value).strip()[:64])
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        when = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                                 int((fraction or '0').ljust(6, '0')[:6]), tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+    current = now() if now else time.time()
+    try:
+        if zone.upper() != 'Z':
+            sign = -1 if zone[0] == '-' else 1
+            digits = zone[1:].replace(':', '')
+            when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        wait = when.timestamp() - current
+    except (OverflowError, ValueError):
+        return None
+    return wait if wait > 0 else None
+
+
+# What each documented RateLimit-Reason means, for the rate_limited message.
+RATE_LIMIT_REASONS = (
+    ('jira-burst-based', 'a short burst of requests went over the per-second limit'),
+    ('jira-quota-', 'the hourly request quota is used up until the reset time'),
+    ('jira-per-issue-on-write', 'too many writes to one issue in a short time'),
+)
+
+
+def rate_limit_reason(value):
+    """``'<reason> (<what it means>)'`` from a RateLimit-Reason header, or None when absent or not a
+    plain token (server text never reaches a message unchecked)."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not re.match(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', value):
+        return None
+    for prefix, meaning in RATE_LIMIT_REASONS:
+        if value.lower().startswith(prefix):
+            return '%s: %s' % (value, meaning)
+    return value
+
+
 class RetryPolicy:
     """When to try again, and how long to wait first.
 
-    Retry-After is honoured when present; otherwise exponential backoff with full jitter.
-    The sum of all waits never exceeds ``max_retry_wait``: when the next wait would pass it,
-    the policy gives up at once instead of sleeping for nothing.
+    A positive Retry-After is honoured; without one, a future X-RateLimit-Reset is; otherwise (also
+    for ``Retry-After: 0``, which Data Center sends and which would fire the retries back to back)
+    exponential backoff with jitter. The sum of all waits never exceeds ``max_retry_wait``: when the
+    next wait would pass it, the policy gives up at once instead of sleeping for nothing.
     """
 
     def __init__(self, retries=3, max_retry_wait=60.0, rand=random.random):
@@ -328,18 +386,22 @@ class RetryPolicy:
         self.max_retry_wait = max(0.0, float(max_retry_wait))
         self._rand = rand
 
-    def delay(self, attempt, retry_after=None):
-        """Wait before retry number ``attempt`` (0-based)."""
-        if retry_after is not None:
-            return float(retry_after)
-        ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** attempt))
+    def backoff(self, attempt):
+        ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * (2 ** min(attempt, 32)))
         return ceiling * (0.5 + 0.5 * self._rand())
 
-    def next_wait(self, attempt, waited, retry_after=None):
+    def delay(self, attempt, retry_after=None, reset_in=None):
+        """Wait before retry number ``attempt`` (0-based)."""
+        for hint in (retry_after, reset_in):
+            if hint is not None and hint > 0:
+                return float(hint)
+        return self.backoff(attempt)
+
+    def next_wait(self, attempt, waited, retry_after=None, reset_in=None):
         """Seconds to sleep before the next attempt, or None to stop."""
         if attempt >= self.retries:
             return None
-        wait = self.delay(attempt, retry_after)
+        wait = self.delay(attempt, retry_after, reset_in)
         if waited + wait > self.max_retry_wait:
             return None
         return wait
@@ -370,6 +432,35 @@ def connection_argument_spec():
         retries=dict(type='int', default=3),
         max_retry_wait=dict(type='float', default=60.0),
     )
+
+
+# Bounds of the numeric connection options: (smallest, largest, zero allowed). A timeout beyond an hour,
+# inf or nan would make the deadline meaningless (or crash the timer); the same goes for the retry budget.
+NUMERIC_OPTION_BOUNDS = {
+    'timeout': (0.0, 3600.0, False),
+    'max_retry_wait': (0.0, 3600.0, True),
+    'retries': (0, 100, True),
+}
+
+
+def numeric_option_problem(option, value):
+    """A message naming the option when ``value`` is out of its bounds (also nan, inf, None), else None."""
+    low, high, zero_ok = NUMERIC_OPTION_BOUNDS[option]
+    if option == 'retries':
+        wanted = 'a whole number from %d to %d' % (low, high)
+    elif zero_ok:
+        wanted = 'a number of seconds from %g to %g' % (low, high)
+    else:
+        wanted = 'a number of seconds above %g and at most %g' % (low, high)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 'Option %s must be %s (got no number).' % (option, wanted)
+    if math.isnan(number) or math.isinf(number):
+        return 'Option %s must be %s (got %s).' % (option, wanted, 'nan' if math.isnan(number) else 'an infinite value')
+    if number < low or number > high or (number == 0 and not zero_ok):
+        return 'Option %s must be %s (got %s).' % (option, wanted, ('%g' % number)[:32])
+    return None
 
 
 CONNECTION_REQUIRED_IF = [('auth_type', 'basic', ('username',))]
@@ -436,11 +527,10 @@ def _client_from_params(module):
     p = module.params
     register_secrets(module, p.get('username'), p.get('api_token'))
     check_credentials(p.get('username'), p.get('api_token'), p.get('auth_type', 'basic'))
-    for option in ('timeout', 'max_retry_wait'):
-        if p[option] is not None and not p[option] > 0 and not (option == 'max_retry_wait' and p[option] == 0):
-            module.fail_json(msg='Option %s must be a positive number of seconds.' % option, failure_reason=None)
-    if p['retries'] < 0:
-        module.fail_json(msg='Option retries must be 0 or more.', failure_reason=None)
+    for option in ('timeout', 'max_retry_wait', 'retries'):
+        problem = numeric_option_problem(option, p.get(option))
+        if problem:
+            module.fail_json(msg=problem, failure_reason=None)
     return JiraClient(
         url=p['url'], username=p.get('username'), api_token=p['api_token'], auth_type=p['auth_type'],
         deployment=p['deployment'], scoped_token=p['scoped_token'], api_gateway_url=p['api_gateway_url'],
@@ -453,6 +543,187 @@ def _client_from_params(module):
 # ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
+
+# Environment inputs the client honours, decided here rather than left to requests' trust_env (which
+# also reads ~/.netrc or $NETRC and then REPLACES the Authorization header given with each request, even
+# on the anonymous calls): the proxy variables (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, any case)
+# through requests' own helper, and REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when ca_path is not given.
+# Nothing else: netrc never, so only the credentials given to the module are ever sent.
+CA_BUNDLE_ENV = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
+
+
+def environment_proxies(url):
+    """The proxies requests would take from the environment for ``url`` (NO_PROXY applied)."""
+    return import_requests().utils.get_environ_proxies(url) or {}
+
+
+def environment_ca_bundle():
+    for name in CA_BUNDLE_ENV:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+class _Deadline:
+    """Shuts the request's sockets down when ``seconds`` have passed, so ``timeout`` bounds connect, TLS
+    handshake, status line, headers and body together (the socket timeout alone is per read: a server
+    sending one header byte every few seconds never trips it). One timer thread waits; nothing polls."""
+
+    def __init__(self, seconds):
+        self.expired = False
+        self._lock = threading.Lock()
+        self._socks = []
+        self._timer = None
+        if seconds is not None and 0 < seconds < 1e6:
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, sock):
+        """Track ``sock`` (a duplicate of its descriptor: shutdown acts on the connection, and a closed
+        original can never let the timer hit a reused descriptor number)."""
+        try:
+            dup = socket.fromfd(sock.fileno(), sock.family, sock.type)
+        except (OSError, ValueError, AttributeError):
+            return
+        with self._lock:
+            self._socks.append(dup)
+            if self.expired:
+                _shutdown(dup)
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            for sock in self._socks:
+                _shutdown(sock)
+
+    def close(self):
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            socks, self._socks = self._socks, []
+        for sock in socks:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+def _shutdown(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+# The deadline of the request this thread is sending (read by the connection classes below).
+_current = threading.local()
+
+
+def _watch_socket(sock):
+    deadline = getattr(_current, 'deadline', None)
+    if deadline is not None and sock is not None:
+        deadline.watch(sock)
+
+
+_ADAPTER_CLASS = []
+
+
+def _deadline_adapter():
+    """A requests HTTPAdapter whose connections report their socket to the current :class:`_Deadline`:
+    when a connection is opened (before connect finishes its TLS handshake) and each time a kept-alive
+    one sends a request. Built on first use, as requests is imported lazily. SOCKS proxies keep their
+    own connection classes: there the body phase stays bounded, the header phase only per read."""
+    if _ADAPTER_CLASS:
+        return _ADAPTER_CLASS[0]()
+    rq = import_requests()
+    import urllib3.connection
+    import urllib3.connectionpool
+
+    def watching(base):
+        class Watching(base):
+            def _new_conn(self, *args, **kwargs):
+                sock = super(Watching, self)._new_conn(*args, **kwargs)
+                _watch_socket(sock)
+                return sock
+
+            def request(self, *args, **kwargs):
+                _watch_socket(getattr(self, 'sock', None))
+                return super(Watching, self).request(*args, **kwargs)
+        Watching.__name__ = 'Deadline' + base.__name__
+        return Watching
+
+    class HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+        ConnectionCls = watching(urllib3.connection.HTTPConnection)
+
+    class HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+        ConnectionCls = watching(urllib3.connection.HTTPSConnection)
+
+    pools = {'http': HTTPPool, 'https': HTTPSPool}
+
+    class DeadlineAdapter(rq.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super(DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = dict(pools)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            manager = super(DeadlineAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
+            if not proxy.lower().startswith('socks'):
+                manager.pool_classes_by_scheme = dict(pools)
+            return manager
+
+    _ADAPTER_CLASS.append(DeadlineAdapter)
+    return DeadlineAdapter()
+
+
+class _BodyDecoder:
+    """Decodes a gzip or deflate answer incrementally, never producing more than ``limit`` bytes: the
+    body bound holds on the DECODED size, so a few kilobytes of gzip bomb stop at the bound too."""
+
+    def __init__(self, encoding, limit):
+        self.encoding = encoding
+        self.limit = limit
+        self.size = 0
+        self._obj = self._new()
+        self._first = True
+
+    def _new(self):
+        if self.encoding == 'identity':
+            return None
+        if self.encoding in ('gzip', 'x-gzip'):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj()  # deflate: zlib-wrapped as RFC 9110 says; raw deflate tried below
+
+    def feed(self, data):
+        """Decoded bytes of ``data``; raises ValueError beyond the bound or on a corrupt stream."""
+        if self._obj is None:
+            return self._count(data)
+        out = []
+        while data:
+            if self._obj.eof:
+                # gzip allows several members in a row; after a deflate stream, or before padding, stop.
+                if self.encoding == 'deflate' or not data.strip(b'\0'):
+                    break
+                self._obj = self._new()
+            try:
+                piece = self._obj.decompress(data, self.limit - self.size + 1)
+            except zlib.error:
+                if self.encoding == 'deflate' and self._first:
+                    self._obj = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, without the zlib wrapper
+                    self._first = False
+                    continue
+                raise ValueError('corrupt %s stream' % self.encoding)
+            self._first = False
+            out.append(self._count(piece))
+            data = self._obj.unused_data if self._obj.eof else self._obj.unconsumed_tail
+        return b''.join(out)
+
+    def _count(self, piece):
+        self.size += len(piece)
+        if self.size > self.limit:
+            raise ValueError('larger than the bound')
+        return piece
+
 
 class _BrokenAnswer(Exception):
     """The connection failed after the status line: retried like a connection error."""
@@ -552,40 +823,61 @@ class JiraClient:
 
     def _get_session(self):
         if self._session is None:
-            self._session = import_requests().Session()
+            session = import_requests().Session()
+            # No netrc, no implicit environment: see environment_proxies / environment_ca_bundle.
+            session.trust_env = False
+            adapter = _deadline_adapter()
+            session.mount('https://', adapter)
+            session.mount('http://', adapter)
+            self._session = session
         return self._session
 
     def _verify(self):
         if not self.validate_certs:
             return False
-        return self.ca_path or True
+        return self.ca_path or environment_ca_bundle() or True
+
+    def _timeout_error(self, url):
+        return self._fail('timeout', 'Could not reach Jira at %s in time: no complete answer within timeout=%s '
+                                     'seconds (from connecting to the last byte). Check the network path (proxy, '
+                                     'firewall) to it, or raise timeout.' % (_origin(url), self.timeout))
 
     def _read_body(self, resp, deadline):
-        """Read at most MAX_BODY_BYTES, and give up at the deadline even when the server drips
+        """Read and decode at most MAX_BODY_BYTES, and give up at the deadline even when the server drips
         bytes slowly enough never to trip the socket timeout."""
+        encoding = (resp.headers.get('Content-Encoding') or 'identity').strip().lower()
+        if encoding not in ('identity', 'gzip', 'x-gzip', 'deflate'):
+            raise self._fail('not_jira', 'The answer from %s is compressed with an encoding this client does not '
+                                         'decode (it asks for none): a proxy in front of Jira rewrites answers.' % self.url)
+        decoder = _BodyDecoder(encoding, MAX_BODY_BYTES)
         chunks = []
-        size = 0
         read1 = getattr(resp.raw, 'read1', None)
         while True:
             if self._clock() > deadline:
-                raise self._fail('timeout', 'Jira did not send its whole answer within %s seconds (timeout). '
-                                            'Check the network path to %s, or raise timeout.' % (self.timeout, self.url))
+                raise self._timeout_error(self.url)
+            # Raw bytes: requests opens the stream with decode_content=False, decoding is ours (bounded).
             if read1 is not None:
                 chunk = read1(65536)
             else:  # urllib3 < 2
-                chunk = resp.raw.read(1024, decode_content=True)
+                chunk = resp.raw.read(16384)
             if not chunk:
                 break
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise self._fail('not_jira', 'The answer from %s is larger than %d bytes, which no Jira REST answer '
-                                             'of interest is: the URL probably points at something other than Jira '
-                                             '(a proxy or a file server).' % (self.url, MAX_BODY_BYTES))
-            chunks.append(chunk)
+            try:
+                chunks.append(decoder.feed(chunk))
+            except ValueError as e:
+                if decoder.size > MAX_BODY_BYTES:
+                    raise self._fail('not_jira', 'The answer from %s is larger than %d bytes%s, which no Jira REST '
+                                                 'answer of interest is: the URL probably points at something other '
+                                                 'than Jira (a proxy or a file server).'
+                                     % (self.url, MAX_BODY_BYTES, ' once decoded' if encoding != 'identity' else ''))
+                raise self._fail('not_jira', 'The answer from %s is not valid %s data (%s): a proxy in front of '
+                                             'Jira mangles answers.' % (self.url, encoding, e))
         return b''.join(chunks)
 
     def _send_once(self, method, url, params, json_body, authenticate):
-        headers = {'Accept': 'application/json', 'User-Agent': 'integrations.jira'}
+        # identity: Jira's answers are small, and a compressed answer is one more thing to bound (a server
+        # that compresses anyway is decoded within the body bound by _read_body).
+        headers = {'Accept': 'application/json', 'User-Agent': 'integrations.jira', 'Accept-Encoding': 'identity'}
         if authenticate:
             # Pre-emptive: Jira sends no challenge and would silently answer as anonymous.
             headers['Authorization'] = self._auth_header()
@@ -597,21 +889,36 @@ class JiraClient:
         cert = (self.client_cert, self.client_key) if self.client_cert else None
         start = self._clock()
         self.request_count += 1
-        resp = self._get_session().request(
-            method, url, params=params, data=data, headers=headers, timeout=self.timeout,
-            verify=self._verify(), cert=cert, allow_redirects=False, stream=True)
+        deadline = _Deadline(self.timeout)
+        _current.deadline = deadline
+        resp = None
         try:
-            body = self._read_body(resp, start + self.timeout)
+            resp = self._get_session().request(
+                method, url, params=params, data=data, headers=headers, timeout=self.timeout,
+                verify=self._verify(), cert=cert, allow_redirects=False, stream=True,
+                proxies=environment_proxies(url))
+            try:
+                body = self._read_body(resp, start + self.timeout)
+            finally:
+                resp.close()
+            if deadline.expired:  # the shutdown can look like a normal end of the body
+                raise self._timeout_error(url)
         except JiraError:
             raise
-        except Exception as e:  # urllib3 errors surface unwrapped from the raw stream
+        except Exception as e:
+            if deadline.expired:
+                raise self._timeout_error(url)
+            if resp is None:
+                raise  # send() classifies the requests exception
+            # urllib3 errors surface unwrapped from the raw stream
             if isinstance(e, socket.timeout) or 'timeout' in e.__class__.__name__.lower():
-                raise self._fail('timeout', 'Jira stopped sending its answer for more than %s seconds (timeout). '
-                                            'Check the network path (proxy, firewall) to %s, or raise timeout.'
-                                 % (self.timeout, self.url))
+                raise self._fail('timeout', 'Could not reach Jira at %s in time: it stopped sending its answer for '
+                                            'more than timeout=%s seconds. Check the network path (proxy, firewall) '
+                                            'to it, or raise timeout.' % (_origin(url), self.timeout))
             raise _BrokenAnswer('the connection broke in the middle of the answer (%s)' % _short_exc(e))
         finally:
-            resp.close()
+            _current.deadline = None
+            deadline.close()
         return JiraResponse(resp.status_code, resp.headers, body, url)
 
     def send(self, method, url, params=None, json_body=None, authenticate=True):
@@ -627,27 +934,32 @@ class JiraClient:
             except JiraError:
                 raise
             except rq.exceptions.SSLError as e:
-                raise self._fail('tls_error', 'TLS verification of %s failed (%s). If the site uses a private CA, '
-                                              'give its certificate in ca_path; check that the URL host matches the '
-                                              'certificate and that it has not expired. validate_certs=false only '
-                                              'for a throwaway test instance.' % (self.url, _short_exc(e)))
+                raise self._fail('tls_error', 'Could not reach Jira at %s: the TLS check failed (%s). If the site '
+                                              'uses a private CA, give its certificate in ca_path; check that the URL '
+                                              'host matches the certificate and that it has not expired. '
+                                              'validate_certs=false only for a throwaway test instance.'
+                                 % (_origin(url), _short_exc(e)))
             except (rq.exceptions.ConnectTimeout, rq.exceptions.ReadTimeout) as e:
-                raise self._fail('timeout', 'No answer from %s within %s seconds (%s). Check the network path '
-                                            '(proxy, firewall) or raise timeout.' % (self.url, self.timeout, _short_exc(e)))
+                raise self._fail('timeout', 'Could not reach Jira at %s: no answer within timeout=%s seconds (%s). '
+                                            'Check the network path (proxy, firewall) or raise timeout.'
+                                 % (_origin(url), self.timeout, _short_exc(e)))
             except (rq.exceptions.ConnectionError, _BrokenAnswer) as e:
-                last = self._fail('connection_error', 'Could not connect to %s (%s). Check the host name, the port, '
-                                                      'DNS and that Jira is running and reachable from this host.'
-                                  % (_origin(url), _short_exc(e)))
+                last = self._fail('connection_error', 'Could not reach Jira at %s: %s. Check the host name, the port, '
+                                                      'DNS, any proxy, and that Jira is running and reachable from '
+                                                      'this host.' % (_origin(url), _short_exc(e)))
                 wait = self.policy.next_wait(attempt, waited)
                 if wait is None:
                     raise last
             except rq.exceptions.RequestException as e:
-                raise self._fail('connection_error', 'Request to %s failed (%s).' % (_origin(url), _short_exc(e)))
+                raise self._fail('connection_error', 'Could not reach Jira at %s: %s.' % (_origin(url), _short_exc(e)))
             else:
                 if resp.status not in RETRY_STATUSES:
                     return resp
                 retry_after = parse_retry_after(resp.headers.get('Retry-After'))
-                wait = self.policy.next_wait(attempt, waited, retry_after)
+                reset_in = None
+                if resp.status == 429 and not retry_after:
+                    reset_in = parse_rate_limit_reset(resp.headers.get('X-RateLimit-Reset'))
+                wait = self.policy.next_wait(attempt, waited, retry_after, reset_in)
                 if wait is None:
                     return resp
             self._sleep(wait)
@@ -704,9 +1016,11 @@ class JiraClient:
                                           'include the context path (e.g. https://jira.example.com/jira); on Cloud '
                                           'give just https://<site>.atlassian.net.%s' % (_origin(resp.url) + _path(resp.url), jira_says), status)
         if status == 429:
-            return self._fail('rate_limited', 'Jira kept answering "429 Too Many Requests" to %s after %d retries '
+            reason = rate_limit_reason(resp.headers.get('RateLimit-Reason'))
+            return self._fail('rate_limited', 'Jira kept answering "429 Too Many Requests" to %s%s after %d retries '
                                               'within max_retry_wait=%ss. Retry later, or raise retries / max_retry_wait.'
-                              % (what, self.policy.retries, self.policy.max_retry_wait), status)
+                              % (what, (' (RateLimit-Reason: %s)' % reason) if reason else '', self.policy.retries,
+                                 self.policy.max_retry_wait), status)
         if status >= 500:
             return self._fail('server_error', 'Jira answered HTTP %d to %s (after retries for 502/503/504). Jira or a '
                                               'proxy in front of it has a problem: check its status and retry later.%s'
@@ -858,17 +1172,38 @@ class JiraClient:
         return dict((key, bool((table.get(key) or {}).get('havePermission'))) for key in permissions)
 
 
+# (words found in the exception text, lower case) -> the clean phrase a message shows.
+_EXC_PHRASES = (
+    (('connection refused', 'errno 111', 'winerror 10061'), 'connection refused'),
+    (('name or service not known', 'nodename nor servname', 'temporary failure in name resolution',
+      'getaddrinfo failed', 'no address associated', 'nameresolutionerror', 'failed to resolve'),
+     'host name not resolved (DNS)'),
+    (('no route to host',), 'no route to host'),
+    (('network is unreachable',), 'network unreachable'),
+    (('connection reset', 'errno 104'), 'connection reset'),
+    (('remotedisconnected', 'remote end closed connection', 'connection aborted', 'connection broken'),
+     'the server closed the connection without a complete answer'),
+    (('timed out', 'timeout'), 'timed out'),
+)
+_CERT_REASON_RE = re.compile(r"certificate verify failed: (.*?)\s*(?:\(_ssl\.c|[\"\]]|'\)|$)", re.IGNORECASE)
+
+
 def _short_exc(exc):
-    """A one-line reason from a requests exception, without the nested object reprs."""
-    text = str(exc)
-    for marker in ('CERTIFICATE_VERIFY_FAILED', "Hostname mismatch", 'certificate has expired', 'self-signed',
-                   'Connection refused', 'Name or service not known', 'nodename nor servname',
-                   'Temporary failure in name resolution', 'No route to host', 'timed out', 'Read timed out',
-                   'Connection reset', 'RemoteDisconnected'):
-        if marker.lower() in text.lower():
-            match = re.search(r"[^:(\[]*%s[^)\]',]*" % re.escape(marker), text, re.IGNORECASE)
-            return (match.group(0).strip() if match else marker)[:200]
-    return text.splitlines()[0][:200] if text else exc.__class__.__name__
+    """A clean phrase for a transport exception (connection refused, host name not resolved (DNS),
+    timed out, connection reset, certificate verify failed: <reason>) without nested reprs or errno."""
+    text = ' '.join(str(exc).split())
+    low = text.lower()
+    if 'certificate_verify_failed' in low or 'certificate verify failed' in low:
+        match = _CERT_REASON_RE.search(text)
+        reason = match.group(1).strip().rstrip('.') if match else ''
+        return ('certificate verify failed: %s' % reason if reason else 'certificate verify failed')[:200]
+    if 'wrong_version_number' in low or 'wrong version number' in low:
+        return 'TLS handshake failed (the server does not speak TLS on this port)'
+    for markers, phrase in _EXC_PHRASES:
+        if any(marker in low for marker in markers):
+            return phrase
+    text = re.sub(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*', '', text)
+    return (text[:200] if text else exc.__class__.__name__)
 
 
 def _origin(url):

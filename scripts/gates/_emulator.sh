@@ -51,7 +51,9 @@ emu_count() {
 import json, ssl, sys, urllib.request
 url, path, ca = sys.argv[1:4]
 ctx = ssl.create_default_context(cafile=ca) if ca else None
-counts = json.load(urllib.request.urlopen(url.rstrip("/") + "/_emulator/counts", context=ctx))
+# The emulator is on loopback: never through a proxy named in the environment.
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx))
+counts = json.load(opener.open(url.rstrip("/") + "/_emulator/counts"))
 print(sum(v for k, v in counts.items() if path in k))
 PY
 }

@@ -343,3 +343,21 @@ def test_through_pytest_ansible_localhost_fixture(jira_emulator, localhost):
     assert result['account']['account_id'] == emu.service_account.account_id
     assert emu.count(MYSELF_CLOUD) == 1
     assert_no_secret(dict(result), emu.service_token, emu.service_username)
+
+
+# --- transport failures in plain words ----------------------------------------------------------
+
+def test_unreachable_jira_is_reported_as_could_not_reach_in_clean_words(jira_emulator):
+    from support.leakscan import scan_run
+    emu = jira_emulator
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    url = 'https://127.0.0.1:%d' % port
+    result = run(emu, url=url, retries=0)
+    scan_run(result, emu.service_token, emu.service_username)
+    out = expect_failure(result, 'connection_error', ['check'])
+    assert out['msg'].startswith('Could not reach Jira at %s: connection refused. Check ' % url), out['msg']
+    for garble in ('Errno', '(', '[', 'did not accept', 'object at'):
+        assert garble not in out['msg'], out['msg']
+    assert emu.total_requests() == 0

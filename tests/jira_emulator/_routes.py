@@ -464,9 +464,16 @@ def fault_response(req, kind, kw):
         return Response(status, body or b"", kw.get("content_type", TEXT_CT), headers)
     if kind == "rate_limit":
         # facts §5: X-RateLimit-Reset is ISO 8601 (yyyy-MM-ddTHH:mmZ), Retry-After optional.
-        reset = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)
-        headers.setdefault("X-RateLimit-Reset", reset.strftime("%Y-%m-%dT%H:%MZ"))
-        headers.setdefault("RateLimit-Reason", "jira-burst-based")
+        # kw reset_after (seconds from now) sends X-RateLimit-Reset, kw reset its raw value (malformed
+        # ones too); kw reason sets RateLimit-Reason (None: the header is left out).
+        if kw.get("reset") is not None:
+            headers.setdefault("X-RateLimit-Reset", str(kw["reset"]))
+        elif kw.get("reset_after") is not None:
+            reset = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=float(kw["reset_after"]))
+            headers.setdefault("X-RateLimit-Reset", reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+        reason = kw.get("reason", "jira-burst-based")
+        if reason is not None:
+            headers.setdefault("RateLimit-Reason", str(reason))
         headers.setdefault("X-RateLimit-Limit", "100")
         headers.setdefault("X-RateLimit-Remaining", "0")
         body = kw.get("body", {"errorMessages": ["Rate limit exceeded."], "errors": {}})

@@ -13,6 +13,7 @@ import socket
 import ssl
 import struct
 import tempfile
+import zlib
 import threading
 import time
 import uuid
@@ -30,6 +31,10 @@ FAULT_KINDS = frozenset([
     "status", "rate_limit", "server_error", "slow", "drip", "reset", "html_sso_200", "redirect_login",
     "malformed_json", "anonymous_200", "empty_200", "big_body", "inactive_200", "scope_mismatch",
     "captcha", "xsrf", "random",
+]) | frozenset([
+    # Transport faults (see README.md "Transport faults"): a slow status line/headers, a compressed answer
+    # the client did not ask for, a gzip bomb.
+    "drip_headers", "gzip", "gzip_bomb",
 ])
 # kind="random" picks one of these unless `kinds` is given (transient trouble a client should survive).
 DEFAULT_RANDOM_KINDS = [
@@ -301,6 +306,8 @@ class JiraEmulator(object):
                     raise ValueError("random fault: bad kind in %r" % (item,))
                 choices.append(item)
             fault["choices"] = choices
+        if kind == "gzip_bomb":
+            _gzip_bomb(int(kw.get("size", 256 * 1024 * 1024)))  # build it now, not while the client waits
         with self.lock:
             self._faults.append(fault)
         return fault
@@ -340,7 +347,7 @@ class JiraEmulator(object):
             key = "%s %s" % (method, path)
             self._counts[key] = self._counts.get(key, 0) + 1
             self.requests.append({"method": method, "path": path, "query": query, "headers": headers, "body": body,
-                                  "fault": fault})
+                                  "fault": fault, "time": time.monotonic()})
             if self.max_log and len(self.requests) > self.max_log:
                 del self.requests[:len(self.requests) - self.max_log]
 
@@ -526,7 +533,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(kw.get("delay", 2.0)))
         req = _routes.Request(emu, method, path, parse_qs(query, keep_blank_values=True), self.headers, body,
                               gateway, cloud_id, outside_context)
-        if kind and kind not in ("slow", "drip", "inactive_200"):
+        if kind == "gzip_bomb":
+            resp = _gzip_bomb(int(kw.get("size", 256 * 1024 * 1024)))
+        elif kind and kind not in ("slow", "drip", "inactive_200", "drip_headers", "gzip"):
             resp = _routes.fault_response(req, kind, kw)
         else:
             try:
@@ -535,7 +544,10 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = json_response(500, {"errorMessages": ["emulator error: %r" % (exc,)], "errors": {}})
             if kind == "inactive_200":
                 resp = _routes.make_inactive(resp)
-        self._send(resp, method, drip=float(kw.get("interval", 0.2)) if kind == "drip" else None)
+            if kind == "gzip":
+                resp = _compressed(resp, kw.get("encoding", "gzip"))
+        self._send(resp, method, drip=float(kw.get("interval", 0.2)) if kind == "drip" else None,
+                   drip_headers=float(kw.get("interval", 1.0)) if kind == "drip_headers" else None)
 
     def _read_body(self):
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -561,7 +573,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def _send(self, resp, method, drip=None):
+    def _send(self, resp, method, drip=None, drip_headers=None):
         try:
             self.send_response(resp.status)
             self.send_header("Content-Type", resp.content_type)
@@ -569,6 +581,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(length))
             for name, value in resp.headers.items():
                 self.send_header(name, str(value))
+            if drip_headers is not None:
+                # drip_headers fault: the status line and headers one byte per interval, then the body at once.
+                head, self._headers_buffer = b"".join(self._headers_buffer) + b"\r\n", []
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(drip_headers)
+                self.wfile.write(resp.body)
+                self.wfile.flush()
+                return
             if method != "HEAD" and resp.stream is None and drip is None:
                 # One write for headers + body (one TLS record / TCP segment for small answers).
                 self._headers_buffer.append(b"\r\n" + resp.body)
@@ -586,3 +608,46 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(drip)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             self.close_connection = True
+
+
+# ------------------------------------------------------------------ transport faults
+_BOMBS = {}
+
+
+def _gzip_bomb(size):
+    """200 JSON whose gzip body decodes to `size` bytes (a JSON string of zeros' digits): about a
+    thousandth of that on the wire. Built once per size."""
+    if size not in _BOMBS:
+        comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        parts = [comp.compress(b'{"data":"')]
+        block = b"0" * (1024 * 1024)
+        left = size
+        while left > 0:
+            parts.append(comp.compress(block[:min(left, len(block))]))
+            left -= len(block)
+        parts.append(comp.compress(b'"}'))
+        parts.append(comp.flush())
+        _BOMBS[size] = b"".join(parts)
+    resp = _http_response(200, _BOMBS[size])
+    resp.headers["Content-Encoding"] = "gzip"
+    return resp
+
+
+def _compressed(resp, encoding):
+    """gzip fault: the normal answer compressed (gzip or deflate) whatever the client asked for, as a
+    proxy with gzip on for application/json would if the client advertised it."""
+    if resp.stream is not None or not resp.body:
+        return resp
+    if encoding == "deflate":
+        body = zlib.compress(resp.body)
+    else:
+        comp = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        body = comp.compress(resp.body) + comp.flush()
+    new = _http_response(resp.status, body, resp.content_type, resp.headers)
+    new.headers["Content-Encoding"] = encoding
+    return new
+
+
+def _http_response(status, body, content_type=None, headers=None):
+    from ._http import JSON, Response
+    return Response(status, body, content_type or JSON, headers)

@@ -31,6 +31,8 @@ TIMER_CALLBACKS = os.path.join(HERE, 'callback_plugins')
 MYSELF = '/rest/api/3/myself'
 MYSELF_DC = '/rest/api/2/myself'
 CHECK_TASK = 'Check the Jira credentials once, on the controller'
+STOP_TASK = 'Stop the play when Jira does not accept the credentials'
+TRANSPORT_REASONS = ('connection_error', 'timeout', 'tls_error')
 HOSTS = ('host-a', 'host-b')
 # Module start (Python, requests, AnsiballZ) on a busy 2-core CI machine.
 FIXED_OVERHEAD_S = 8.0
@@ -398,6 +400,15 @@ def test_fault(jira_emulator_factory, reliability_record, case):
         assert word.lower() in msg, out['msg']
     rec.check('message names the fix (%s)' % ', '.join(fix_words))
     rec.details['msg'] = out['msg']
+    stops = [r['result'] for r in result.results if r['task'].endswith(STOP_TASK) and r['result'].get('failed')]
+    assert stops, 'the role did not stop the play with its summary'
+    summary = stops[0]['msg'].lower()
+    if reason in TRANSPORT_REASONS:
+        assert msg.startswith('could not reach jira at ') and 'could not reach jira' in summary, (out['msg'], summary)
+        assert 'did not accept' not in summary and 'errno' not in msg, (out['msg'], summary)
+        rec.check('module and role summary say "could not reach Jira", without errno text')
+    else:
+        assert 'did not accept' in summary, summary
 
     seen = requests_seen(emu)
     assert seen == expected_requests, (seen, emu.counts())

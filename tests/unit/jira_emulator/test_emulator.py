@@ -348,7 +348,7 @@ def test_fault_status_retry_after_and_times(jira_emulator):
     auth = (emu.service_username, emu.service_token)
     emu.add_fault("/rest/api/3/myself", "rate_limit", times=2, retry_after=7)
     r = requests.get(url, auth=auth)
-    assert r.status_code == 429 and r.headers["Retry-After"] == "7" and "X-RateLimit-Reset" in r.headers
+    assert r.status_code == 429 and r.headers["Retry-After"] == "7" and "X-RateLimit-Reset" not in r.headers
     assert requests.get(url, auth=auth).status_code == 429
     assert requests.get(url, auth=auth).status_code == 200
     emu.add_fault("*", "server_error", status=503, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
@@ -734,3 +734,63 @@ def test_default_random_faults_are_transient(jira_emulator):
         except requests.exceptions.ConnectionError:
             statuses.add("reset")
     assert statuses <= {200, 429, 502, 503, 504, "reset"} and len(statuses) >= 3
+
+
+# ------------------------------------------------------------------ transport faults
+def test_fault_drip_headers_sends_the_status_line_slowly(jira_emulator):
+    emu = jira_emulator
+    emu.add_fault("/rest/api/3/myself", "drip_headers", interval=0.2)
+    sock = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+    auth = base64.b64encode(("%s:%s" % (emu.service_username, emu.service_token)).encode()).decode()
+    sock.sendall(("GET /rest/api/3/myself HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n\r\n" % auth).encode())
+    started = time.monotonic()
+    first = sock.recv(100)
+    second = sock.recv(100)
+    assert len(first) == 1 and len(second) == 1 and first + second == b"HT"
+    assert time.monotonic() - started >= 0.15
+    sock.close()
+
+
+@pytest.mark.parametrize("encoding,decode", [("gzip", lambda b: __import__("gzip").decompress(b)),
+                                             ("deflate", lambda b: __import__("zlib").decompress(b))])
+def test_fault_gzip_compresses_the_normal_answer_whatever_was_asked(jira_emulator, encoding, decode):
+    emu = jira_emulator
+    emu.add_fault("/rest/api/3/myself", "gzip", encoding=encoding)
+    r = requests.get(_api(emu) + "/myself", auth=(emu.service_username, emu.service_token),
+                     headers={"Accept-Encoding": "identity"}, stream=True)
+    raw = r.raw.read(decode_content=False)
+    assert r.headers["Content-Encoding"] == encoding
+    assert json.loads(decode(raw))["accountId"] == emu.service_account.account_id
+
+
+def test_fault_gzip_bomb_is_small_on_the_wire_and_huge_decoded(jira_emulator):
+    import zlib
+    emu = jira_emulator
+    emu.add_fault("/rest/api/3/myself", "gzip_bomb", size=32 * 1024 * 1024)
+    r = requests.get(_api(emu) + "/myself", stream=True)
+    raw = r.raw.read(decode_content=False)
+    assert r.headers["Content-Encoding"] == "gzip" and len(raw) < 256 * 1024
+    assert len(zlib.decompress(raw, 16 + zlib.MAX_WBITS)) == 32 * 1024 * 1024 + len(b'{"data":""}')
+
+
+def test_fault_rate_limit_reset_and_reason_switches(jira_emulator):
+    emu = jira_emulator
+    url = _api(emu) + "/myself"
+    emu.add_fault("/rest/api/3/myself", "rate_limit", reset_after=30, reason="jira-quota-tenant-based")
+    r = requests.get(url)
+    assert r.status_code == 429 and r.headers["RateLimit-Reason"] == "jira-quota-tenant-based"
+    import datetime
+    reset = datetime.datetime.strptime(r.headers["X-RateLimit-Reset"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    ahead = (reset.replace(tzinfo=datetime.timezone.utc) - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    assert 25 < ahead <= 30
+    emu.add_fault("/rest/api/3/myself", "rate_limit", reset="not-a-time", reason=None)
+    r = requests.get(url)
+    assert r.headers["X-RateLimit-Reset"] == "not-a-time" and "RateLimit-Reason" not in r.headers
+    assert "Retry-After" not in r.headers
+
+
+def test_request_log_has_a_monotonic_time(jira_emulator):
+    emu = jira_emulator
+    before = time.monotonic()
+    requests.get(_api(emu) + "/serverInfo")
+    assert before <= emu.requests[-1]["time"] <= time.monotonic()

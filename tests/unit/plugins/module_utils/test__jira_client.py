@@ -322,7 +322,7 @@ def test_connection_errors_are_retried_and_classified():
     session = FakeSession(err, err, err)
     with pytest.raises(jc.JiraError) as e:
         client(session, clock=clock, retries=2).myself()
-    assert e.value.failure_reason == 'connection_error' and 'Connection refused' in e.value.msg
+    assert e.value.failure_reason == 'connection_error' and 'connection refused' in e.value.msg.lower()
     assert len(session.calls) == 3
 
 
