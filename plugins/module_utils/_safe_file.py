@@ -570,7 +570,7 @@ def fix_attributes(module, path, file_args, check_mode=False, mask=None):
             data = _read_fd(fd, None)
             os.close(fd)
             fd = None
-            write_file(module, path, data, dict(file_args, mode=new_mode), mask=mask)
+            write_file(module, path, data, dict(file_args, mode=new_mode, path=path), mask=mask)
             return True, diff
         try:
             _apply_attrs(fd, new_mode, uid, gid, True)

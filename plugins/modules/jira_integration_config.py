@@ -206,8 +206,24 @@ notes:
   - "Errors: a refused write or removal (read-only file system, full disk, permission denied, immutable file) fails
     with the path and the system's reason, reports C(changed=false) and leaves the old file as it was."
   - "Backups: C(PATH.YYYY-MM-DD@HH:MM:SS~) (a counter is added when that name exists), mode no wider than 0600 nor than
-    the old file, same owner when allowed. The name holds no part of the token; a O(path) that contains the token is
-    refused."
+    the old file, same owner and times when allowed. The name holds no part of the token; a O(path) or
+    O(rotation_fact.path) that contains the token is refused."
+  - "Links and names: nothing is changed by name after it was created or opened. The backup is created with
+    C(O_CREAT|O_EXCL|O_NOFOLLOW) and gets its owner, mode and times on its file descriptor; the old file is read and
+    its attributes are fixed through a descriptor opened without following a link; parent directories made by
+    O(create_parent) get their mode the same way. A user who owns the directory and swaps a fresh name for a link
+    cannot make the module chown, chmod or touch another file. When only the mode or owner differ and the file has
+    more than one hard link, it is replaced by a new file with the same content, so the other name keeps its mode and
+    owner too."
+  - "Concurrent runs: writers of one directory on one host are serialised with C(flock) on the directory, held from
+    reading the old file to writing the new one, so simultaneous O(merge) runs keep each other's keys. A run that dies
+    releases the lock; a run waits at most 60 seconds for it, then fails with a clear message and changes nothing.
+    Where directories cannot be locked (NFS), a lock file C(.jira-lock-HASH) beside the file is used and removed
+    again. Check mode takes no lock."
+  - "Size: an existing file larger than 1 MiB is never read. O(merge) refuses it; without O(merge) it is rewritten
+    and the diff does not show its old content."
+  - "Failures: parent directories made by O(create_parent) are removed again when the run fails; a O(path) ending in
+    C(/) is refused before anything is made."
   - "Idempotence: the new content is rendered and compared with the old file on the target, in the same single module
     run. Without O(merge) the module owns the whole file, so a hand-edited layout is rewritten once."
 
