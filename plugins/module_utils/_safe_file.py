@@ -407,21 +407,27 @@ def write_file(module, path, data, file_args, validate=None, backup=False, mask=
     if validate and '%s' not in validate:
         raise SafeFileError('Option validate must contain %%s (the new file); got %s.' % validate)
     directory = os.path.dirname(path) or '.'
+    # The directory's times are put back through a descriptor: by name, a directory swapped for a
+    # link meanwhile would pass the utime on to another file.
     try:
-        dir_st = os.stat(directory)
+        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | _CLOEXEC)
     except OSError:
-        dir_st = None
+        dir_fd = None
     try:
+        dir_st = os.fstat(dir_fd) if dir_fd is not None else None
         return _replace(module, path, data, file_args, attrs, directory, validate, backup, mask)
     except SafeFileError:
         if dir_st is not None:
             # The temp file came and went: leave the directory's times as they were too, so a
             # refused write shows no trace (best effort).
             try:
-                os.utime(directory, ns=(dir_st.st_atime_ns, dir_st.st_mtime_ns))
+                _utime_fd(dir_fd, dir_st)
             except (OSError, AttributeError, TypeError):
                 pass
         raise
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
 
 
 def _replace(module, path, data, file_args, attrs, directory, validate, backup, mask):

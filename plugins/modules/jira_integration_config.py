@@ -458,24 +458,25 @@ def run(module):
         # add_file_common_args has no default; the file holds a token (as community.crypto does).
         p['mode'] = '0600'
 
+    result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
     if state == 'present':
         for opt in ('username', 'api_token'):
             if not p[opt] or not p[opt].strip():
-                module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt)
+                module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
         try:
             # The API modules' own rules (control characters, length), for every format.
             check_credentials(p['username'], token, 'basic')
         except JiraError as e:
-            module.fail_json(msg=e.msg)
+            module.fail_json(msg=e.msg, **result)
     # Every file name this run makes derives from these paths (backups, the rotation record).
     fact = p['rotation_fact']
     if token and (token in path or (fact and token in fact['path'])):
+        # Not even the path in the result: it holds the token.
         module.fail_json(msg='Option %s must not contain the API token.' % ('path' if token in path else 'rotation_fact.path'))
 
     names = key_names(fmt, p['keys'])
     section = p['section']
     root_key = p['root_key']
-    result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
     try:
         check_path(path)
     except SafeFileError as e:
