@@ -540,8 +540,9 @@ def _user_name(uid, getter):
 
 def attributes_text(st):
     """mode, owner and group of a stat result, one per line (the diff of an attribute fix)."""
-    return 'mode: %s\nowner: %s\ngroup: %s\n' % (_mode_text(st.st_mode), _user_name(st.st_uid, pwd.getpwuid),
-                                                  _user_name(st.st_gid, grp.getgrgid))
+    owner = _user_name(st.st_uid, pwd.getpwuid)
+    group = _user_name(st.st_gid, grp.getgrgid)
+    return 'mode: %s\nowner: %s\ngroup: %s\n' % (_mode_text(st.st_mode), owner, group)
 
 
 def fix_attributes(module, path, file_args, check_mode=False, mask=None):
