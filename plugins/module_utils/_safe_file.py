@@ -14,6 +14,12 @@ optionally validated, then moved over the old file without copying the old file'
 The old inode is only read, never changed (a hard link at the path must not pass a chmod or
 chown on to another file). Any failure before the move leaves the old file as it was and removes
 the temp file. Backups get a timestamped name and a mode no wider than 0600.
+
+Nothing is ever changed by name after it was created or opened: owner, mode and times are set
+on the open file descriptor, and every open of an existing name refuses to follow a symbolic
+link, so a user who owns the directory cannot redirect a chown, chmod or utime to another file
+by swapping a fresh name for a link. Writers of one directory are serialised with ``flock``
+(released by the kernel when a run dies), and files are read up to a bound only.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +29,9 @@ __metaclass__ = type
 import binascii
 import contextlib
 import errno
+import fcntl
 import grp
+import hashlib
 import inspect
 import os
 import pwd
@@ -32,6 +40,13 @@ import stat
 import time
 
 TEMP_PREFIX = '.jira-tmp-'
+LOCK_PREFIX = '.jira-lock-'
+# A config file with a Jira token is a few hundred bytes; a bigger one is not read at all.
+MAX_READ_BYTES = 1024 * 1024
+LOCK_WAIT_S = 60
+_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
+_NONBLOCK = getattr(os, 'O_NONBLOCK', 0)
 
 
 class SafeFileError(Exception):
@@ -84,6 +99,9 @@ def check_path(path, option='path'):
         raise SafeFileError('Option %s must be an absolute path (starting with /); got %r.' % (option, path))
     if '..' in path.split('/'):
         raise SafeFileError("Option %s must not contain '..' segments; got %r." % (option, path))
+    if path.endswith('/') or path.endswith('/.'):
+        # A name is needed: 'dir/' would make the directory and then fail to write a file named ''.
+        raise SafeFileError('Option %s must name a file, not a directory (it ends with /); got %r.' % (option, path))
 
 
 @contextlib.contextmanager
@@ -116,7 +134,8 @@ def _write_fd(fd, data):
 def create_private_file(path, data, mode=0o600, finish=None):
     """Create ``path`` (which must not exist) with ``mode`` from the first byte, write ``data``,
     fsync, then call ``finish(fd)`` if given. On failure nothing is left behind."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    # O_EXCL: a name planted in advance (a symbolic link included) makes this fail, never followed.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
     fd = os.open(path, flags, mode)
     try:
         _write_fd(fd, data)
@@ -136,29 +155,116 @@ def _unlink_quietly(path):
         pass
 
 
+class FileTooLarge(SafeFileError):
+    pass
+
+
+def open_existing(path, follow=False):
+    """An fd (read-only) on the regular file ``path``, never through a symbolic link (unless
+    ``follow``) and never blocking on a FIFO. Raises OSError (ELOOP for a link) or SafeFileError
+    (not a regular file)."""
+    fd = os.open(path, os.O_RDONLY | (0 if follow else _NOFOLLOW) | _NONBLOCK | _CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SafeFileError('%s is not a regular file.' % path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_fd(fd, limit):
+    chunks = []
+    size = 0
+    while True:
+        chunk = os.read(fd, 65536 if limit is None else min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return None
+    return b''.join(chunks)
+
+
+def read_file(path, limit=MAX_READ_BYTES, option='path', follow=False):
+    """The bytes of the existing regular file ``path``, read through one descriptor opened
+    without following a link, at most ``limit`` bytes: a bigger file raises FileTooLarge
+    without being loaded. Other failures raise OSError."""
+    fd = open_existing(path, follow)
+    try:
+        if os.fstat(fd).st_size > limit:
+            data = None
+        else:
+            data = _read_fd(fd, limit)  # the size may grow meanwhile
+    finally:
+        os.close(fd)
+    if data is None:
+        raise FileTooLarge('%s (%s) is larger than %d KiB; a config file holding a Jira token is far smaller, so it '
+                           'is not read. Check the file, or remove it to have it written anew.'
+                           % (path, option, limit // 1024))
+    return data
+
+
+def _copy_fd(src, dst):
+    while True:
+        chunk = os.read(src, 65536)
+        if not chunk:
+            break
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dst, view):]
+
+
+def _utime_fd(fd, st):
+    if os.utime in getattr(os, 'supports_fd', ()):
+        os.utime(fd, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def make_backup(path):
     """Copy ``path`` to ``path.<YYYY-mm-dd@HH:MM:SS>~`` with mode at most 0600 (never wider than
-    the original) and the original's owner when allowed. Returns the backup's path."""
-    st = os.stat(path)
-    with open(path, 'rb') as f:
-        data = f.read()
-    stamp = time.strftime('%Y-%m-%d@%H:%M:%S')
-    for n in range(100):
-        name = '%s.%s%s~' % (path, stamp, '' if n == 0 else '.%d' % n)
-        try:
-            create_private_file(name, data, stat.S_IMODE(st.st_mode) & 0o600)
-        except OSError as e:
-            if e.errno == errno.EEXIST:
-                continue
-            raise SafeFileError('Could not create a backup of %s: %s.' % (path, _reason(e)))
-        break
-    else:
-        raise SafeFileError('Could not find a free backup name for %s.' % path)
+    the original) and the original's owner when allowed. Returns the backup's path.
+
+    The original is read through one descriptor opened without following a link; the backup is
+    created with O_EXCL|O_NOFOLLOW and gets its owner, mode and times on its descriptor, so a
+    user who owns the directory and swaps the new name for a link gains nothing."""
     try:
-        os.chown(name, st.st_uid, st.st_gid)
-    except OSError:
-        pass
-    os.utime(name, (st.st_atime, st.st_mtime))
+        src = open_existing(path)
+    except OSError as e:
+        raise SafeFileError('Could not create a backup of %s: %s.' % (path, _reason(e)))
+    try:
+        st = os.fstat(src)
+        mode = stat.S_IMODE(st.st_mode) & 0o600
+
+        def finish(fd):
+            try:
+                os.fchown(fd, st.st_uid, st.st_gid)
+            except OSError:
+                pass  # another user's file, not run as root: the backup stays ours
+            os.fchmod(fd, mode)  # after the chown, and not masked by the umask
+            _utime_fd(fd, st)
+
+        def fill(fd):
+            os.lseek(src, 0, os.SEEK_SET)
+            _copy_fd(src, fd)
+            os.fsync(fd)
+            finish(fd)
+
+        stamp = time.strftime('%Y-%m-%d@%H:%M:%S')
+        for n in range(100):
+            name = '%s.%s%s~' % (path, stamp, '' if n == 0 else '.%d' % n)
+            try:
+                create_private_file(name, b'', mode, finish=fill)
+            except OSError as e:
+                if e.errno == errno.EEXIST:
+                    continue
+                raise SafeFileError('Could not create a backup of %s: %s.' % (path, _reason(e)))
+            break
+        else:
+            raise SafeFileError('Could not find a free backup name for %s.' % path)
+    finally:
+        os.close(src)
     return name
 
 
@@ -288,35 +394,43 @@ def _move(module, tmp, path, unsafe_writes):
             module.atomic_move(tmp, path, unsafe_writes=True)
 
 
-def write_file(module, path, data, file_args, validate=None, backup=False):
+def write_file(module, path, data, file_args, validate=None, backup=False, mask=None):
     """Replace ``path`` with ``data`` (bytes) safely; returns the backup's path or None.
 
     ``file_args`` comes from ``module.load_file_common_arguments``. Raises SafeFileError with a
-    message that names the path (or the option) and the reason, never the content.
+    message that names the path (or the option) and the reason, never the content. ``mask``
+    (text -> text) hides secrets in the validate command's output; it is applied to the whole
+    output before it is cut to its tail, so a cut never leaves half a secret visible.
     """
     check_path(path)
     attrs = _new_attrs(path, *resolve_attrs(module, file_args))
     if validate and '%s' not in validate:
         raise SafeFileError('Option validate must contain %%s (the new file); got %s.' % validate)
     directory = os.path.dirname(path) or '.'
+    # The directory's times are put back through a descriptor: by name, a directory swapped for a
+    # link meanwhile would pass the utime on to another file.
     try:
-        dir_st = os.stat(directory)
+        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | _CLOEXEC)
     except OSError:
-        dir_st = None
+        dir_fd = None
     try:
-        return _replace(module, path, data, file_args, attrs, directory, validate, backup)
+        dir_st = os.fstat(dir_fd) if dir_fd is not None else None
+        return _replace(module, path, data, file_args, attrs, directory, validate, backup, mask)
     except SafeFileError:
         if dir_st is not None:
             # The temp file came and went: leave the directory's times as they were too, so a
             # refused write shows no trace (best effort).
             try:
-                os.utime(directory, ns=(dir_st.st_atime_ns, dir_st.st_mtime_ns))
+                _utime_fd(dir_fd, dir_st)
             except (OSError, AttributeError, TypeError):
                 pass
         raise
+    finally:
+        if dir_fd is not None:
+            os.close(dir_fd)
 
 
-def _replace(module, path, data, file_args, attrs, directory, validate, backup):
+def _replace(module, path, data, file_args, attrs, directory, validate, backup, mask):
     tmp = _temp_name(path)
     try:
         # The temp file gets its final owner and mode before the move: the move then keeps them,
@@ -333,7 +447,10 @@ def _replace(module, path, data, file_args, attrs, directory, validate, backup):
         if validate:
             rc, out, err = module.run_command(validate % tmp)
             if rc != 0:
-                detail = (err or out or '').strip()[-1000:]
+                detail = err or out or ''
+                if mask is not None:
+                    detail = mask(detail)
+                detail = detail.strip()[-1000:]
                 raise SafeFileError('The validate command failed (rc=%s): %s. %s is unchanged.' % (rc, detail, path))
         backup_file = None
         if backup and os.path.exists(path):
@@ -350,7 +467,8 @@ def _replace(module, path, data, file_args, attrs, directory, validate, backup):
 
 
 def remove_file(path, backup=False):
-    """Delete ``path`` (optionally backing it up first); returns the backup's path or None."""
+    """Delete ``path`` (optionally backing it up first); returns the backup's path or None.
+    unlink never follows a link: a link swapped in removes the link only."""
     backup_file = make_backup(path) if backup else None
     try:
         os.unlink(path)
@@ -359,8 +477,21 @@ def remove_file(path, backup=False):
     return backup_file
 
 
+def remove_dirs(created):
+    """Undo ensure_parent: remove the directories it made, deepest first, while they are empty."""
+    for d in sorted(created, key=len, reverse=True):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
 def ensure_parent(directory, mode):
-    """Create missing parent directories with ``mode`` (an int). Returns the list created."""
+    """Create missing parent directories with ``mode`` (an int). Returns the list created.
+
+    When one cannot be made, the ones made before it are removed again, so a failure leaves
+    nothing behind. The mode is set on a descriptor of the new directory opened without
+    following a link (a directory swapped for a link right after mkdir is never chmod'ed)."""
     created = []
     missing = []
     current = os.path.abspath(directory)
@@ -370,17 +501,198 @@ def ensure_parent(directory, mode):
         if parent == current:
             break
         current = parent
-    for d in reversed(missing):
-        try:
-            os.mkdir(d, mode)
-        except OSError as e:
-            # Another fork (another host of the same play on this machine) made it meanwhile.
-            if e.errno == errno.EEXIST and os.path.isdir(d) and not os.path.islink(d):
-                continue
-            raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
-        try:
-            os.chmod(d, mode)  # mkdir's mode is masked by the umask
-        except OSError as e:
-            raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
-        created.append(d)
+    try:
+        for d in reversed(missing):
+            try:
+                os.mkdir(d, mode & 0o700)
+            except OSError as e:
+                # Another fork (another host of the same play on this machine) made it meanwhile.
+                if e.errno == errno.EEXIST and os.path.isdir(d) and not os.path.islink(d):
+                    continue
+                raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
+            created.append(d)
+            try:
+                fd = os.open(d, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | _NOFOLLOW | _CLOEXEC)
+                try:
+                    os.fchmod(fd, mode)  # mkdir's mode is masked by the umask
+                finally:
+                    os.close(fd)
+            except OSError as e:
+                raise SafeFileError('Could not create the directory %s: %s.' % (d, _reason(e)))
+    except SafeFileError:
+        remove_dirs(created)
+        raise
     return created
+
+
+# --------------------------------------------------------------------------- attributes in place
+
+def _mode_text(st_mode):
+    return '%04o' % stat.S_IMODE(st_mode)
+
+
+def _user_name(uid, getter):
+    try:
+        return getter(uid)[0]
+    except KeyError:
+        return str(uid)
+
+
+def attributes_text(st):
+    """mode, owner and group of a stat result, one per line (the diff of an attribute fix)."""
+    owner = _user_name(st.st_uid, pwd.getpwuid)
+    group = _user_name(st.st_gid, grp.getgrgid)
+    return 'mode: %s\nowner: %s\ngroup: %s\n' % (_mode_text(st.st_mode), owner, group)
+
+
+def fix_attributes(module, path, file_args, check_mode=False, mask=None):
+    """Give the existing ``path`` the owner, group and mode of ``file_args`` (mode an int or
+    None; owner/group names, ids or None). Returns (changed, diff entry or None).
+
+    Works on one descriptor opened without following a link. A file with more than one hard
+    link is not changed in place (that would change the other names too): it is replaced by a
+    new file with the same content and the wanted attributes, like a content change."""
+    mode = file_args.get('mode')
+    uid = _lookup_id(file_args.get('owner'), 'owner', pwd.getpwnam, 'user')
+    gid = _lookup_id(file_args.get('group'), 'group', grp.getgrnam, 'group')
+    try:
+        fd = open_existing(path)
+    except OSError as e:
+        raise SafeFileError('Could not open %s to check its mode and owner: %s.' % (path, _reason(e)))
+    try:
+        st = os.fstat(fd)
+        if mode is not None and (isinstance(mode, bool) or not isinstance(mode, int)):
+            mode = wanted_mode(module, mode, stat.S_IMODE(st.st_mode))
+        new_mode = stat.S_IMODE(st.st_mode) if mode is None else mode
+        new_uid = st.st_uid if uid is None else uid
+        new_gid = st.st_gid if gid is None else gid
+        if (new_mode, new_uid, new_gid) == (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid):
+            return False, None
+        wanted = os.stat_result((stat.S_IFREG | new_mode, 0, 0, 1, new_uid, new_gid, 0, 0, 0, 0))
+        diff = dict(before_header='%s (attributes)' % path, after_header='%s (attributes)' % path,
+                    before=attributes_text(st), after=attributes_text(wanted))
+        if check_mode:
+            return True, diff
+        if st.st_nlink > 1:
+            data = _read_fd(fd, None)
+            os.close(fd)
+            fd = None
+            write_file(module, path, data, dict(file_args, mode=new_mode, path=path), mask=mask)
+            return True, diff
+        try:
+            _apply_attrs(fd, new_mode, uid, gid, True)
+        except _AttrError as e:
+            asked = ', '.join('%s=%s' % (k, file_args[k]) for k in ('owner', 'group', 'mode')
+                              if file_args.get(k) is not None)
+            raise SafeFileError('Could not give %s %s: %s.' % (path, asked, _os_reason(e.error, path)))
+        return True, diff
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------- one writer per directory
+
+class _DirLock(object):
+    """An exclusive ``flock`` on the directory of a file, held while a run reads, merges and
+    writes it, so concurrent runs on one host do not lose each other's updates.
+
+    flock belongs to the open descriptor: a run that dies releases it, nothing to clean up, and
+    no file is created (no trace in the directory, no inotify event). Where the file system has
+    no flock on directories (NFS maps flock to byte-range locks, which need a file open for
+    writing), a lock file named ``.jira-lock-<hash of the file name>`` is used instead: created
+    0600 without following a link, never chmod'ed, removed by the holder when done. When the
+    directory cannot even be opened (permissions), the write itself fails with its own reason,
+    so the run goes on without a lock."""
+
+    def __init__(self, path, wait_s=LOCK_WAIT_S):
+        self.path = path
+        self.directory = os.path.dirname(path) or '.'
+        self.wait_s = wait_s
+        self.fd = None
+        self.lock_file = None
+
+    def _wait(self, fd, what):
+        deadline = time.time() + self.wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except (IOError, OSError) as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.time() >= deadline:
+                raise SafeFileError('Another run is writing %s (it holds the lock on %s) and did not finish within '
+                                    '%d seconds; nothing was changed. Try again when it is done.'
+                                    % (self.path, what, self.wait_s))
+            time.sleep(0.05)
+
+    def acquire(self):
+        try:
+            fd = os.open(self.directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | _CLOEXEC)
+        except OSError:
+            return self
+        try:
+            self._wait(fd, 'its directory %s' % self.directory)
+        except (IOError, OSError) as e:
+            os.close(fd)
+            if e.errno in (errno.EBADF, errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+                return self._acquire_file()
+            return self
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        return self
+
+    def _acquire_file(self):
+        base = os.path.basename(self.path).encode('utf-8', 'surrogateescape')
+        name = os.path.join(self.directory, LOCK_PREFIX + hashlib.sha256(base).hexdigest()[:16])
+        while True:
+            try:
+                fd = os.open(name, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC, 0o600)
+            except OSError as e:
+                if e.errno in (errno.ELOOP, errno.EISDIR):
+                    raise SafeFileError('The lock file %s is %s; remove it.' % (
+                        name, 'a symbolic link' if e.errno == errno.ELOOP else 'a directory'))
+                return self  # not writable here: the write fails with its own reason
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise SafeFileError('The lock file %s is not a regular file; remove it.' % name)
+                try:
+                    self._wait(fd, name)
+                except (IOError, OSError):
+                    os.close(fd)
+                    return self  # no locks on this file system at all
+                # The holder removes the file when done: make sure this is still the one at the name.
+                here = os.fstat(fd)
+                try:
+                    there = os.lstat(name)
+                except OSError:
+                    there = None
+            except BaseException:
+                os.close(fd)
+                raise
+            if there is not None and (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                self.fd, self.lock_file = fd, name
+                return self
+            os.close(fd)
+
+    def release(self):
+        if self.fd is None:
+            return
+        if self.lock_file is not None:
+            _unlink_quietly(self.lock_file)
+        os.close(self.fd)
+        self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def lock_for(path, wait_s=LOCK_WAIT_S):
+    """A context manager holding the writers' lock of ``path`` (see _DirLock)."""
+    return _DirLock(path, wait_s)

@@ -219,8 +219,24 @@ notes:
   - "Errors: a refused write or removal (read-only file system, full disk, permission denied, immutable file) fails
     with the path and the system's reason, reports C(changed=false) and leaves the old file as it was."
   - "Backups: C(PATH.YYYY-MM-DD@HH:MM:SS~) (a counter is added when that name exists), mode no wider than 0600 nor than
-    the old file, same owner when allowed. The name holds no part of the token; a O(path) that contains the token is
-    refused."
+    the old file, same owner and times when allowed. The name holds no part of the token; a O(path) or
+    O(rotation_fact.path) that contains the token is refused."
+  - "Links and names: nothing is changed by name after it was created or opened. The backup is created with
+    C(O_CREAT|O_EXCL|O_NOFOLLOW) and gets its owner, mode and times on its file descriptor; the old file is read and
+    its attributes are fixed through a descriptor opened without following a link; parent directories made by
+    O(create_parent) get their mode the same way. A user who owns the directory and swaps a fresh name for a link
+    cannot make the module chown, chmod or touch another file. When only the mode or owner differ and the file has
+    more than one hard link, it is replaced by a new file with the same content, so the other name keeps its mode and
+    owner too."
+  - "Concurrent runs: writers of one directory on one host are serialised with C(flock) on the directory, held from
+    reading the old file to writing the new one, so simultaneous O(merge) runs keep each other's keys. A run that dies
+    releases the lock; a run waits at most 60 seconds for it, then fails with a clear message and changes nothing.
+    Where directories cannot be locked (NFS), a lock file C(.jira-lock-HASH) beside the file is used and removed
+    again. Check mode takes no lock."
+  - "Size: an existing file larger than 1 MiB is never read. O(merge) refuses it; without O(merge) it is rewritten
+    and the diff does not show its old content."
+  - "Failures: parent directories made by O(create_parent) are removed again when the run fails; a O(path) ending in
+    C(/) is refused before anything is made."
   - "Idempotence: the new content is rendered and compared with the old file on the target, in the same single module
     run. Without O(merge) the module owns the whole file, so a hand-edited layout is rewritten once."
 
@@ -342,15 +358,24 @@ from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
     JiraError,
+    check_credentials,
+    mask_secrets,
     normalize_url,
+    secret_values,
     token_fingerprint,
 )
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
 from ansible_collections.integrations.jira.plugins.module_utils import _rotation_fact as rf
 from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
+    MAX_READ_BYTES,
+    FileTooLarge,
     SafeFileError,
     check_path,
     ensure_parent,
+    fix_attributes,
+    lock_for,
+    read_file,
+    remove_dirs,
     remove_file,
     resolve_attrs,
     write_file,
@@ -447,24 +472,31 @@ def run(module):
         # add_file_common_args has no default; the file holds a token (as community.crypto does).
         p['mode'] = '0600'
 
-    if token and token in path:
-        module.fail_json(msg='The path must not contain the API token.')
-
-    names = key_names(fmt, p['keys'])
-    section = p['section']
-    root_key = p['root_key']
     result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
-    try:
-        check_path(path)
-    except SafeFileError as e:
-        module.fail_json(msg=e.msg, **result)
     if state == 'present':
         for opt in ('username', 'api_token'):
             if not p[opt] or not p[opt].strip():
                 module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
+        try:
+            # The API modules' own rules (control characters, length), for every format.
+            check_credentials(p['username'], token, 'basic')
+        except JiraError as e:
+            module.fail_json(msg=e.msg, **result)
+    # Every file name this run makes derives from these paths (backups, the rotation record).
+    fact = p['rotation_fact']
+    if token and (token in path or (fact and token in fact['path'])):
+        # Not even the path in the result: it holds the token.
+        module.fail_json(msg='Option %s must not contain the API token.' % ('path' if token in path else 'rotation_fact.path'))
+
+    names = key_names(fmt, p['keys'])
+    section = p['section']
+    root_key = p['root_key']
+    try:
+        check_path(path)
+    except SafeFileError as e:
+        module.fail_json(msg=e.msg, **result)
     if p['validate'] and '%s' not in p['validate']:
         module.fail_json(msg='Option validate must contain %%s (the new file); got %s.' % p['validate'], **result)
-    fact = p['rotation_fact']
     if fact:
         try:
             check_path(fact['path'], option='rotation_fact.path')
@@ -514,19 +546,66 @@ def run(module):
         except SafeFileError as e:
             module.fail_json(msg=e.msg, **result)
 
+    created = []
+    parent = os.path.dirname(path) or '.'
+    if state == 'present' and not os.path.isdir(parent):
+        if not p['create_parent']:
+            module.fail_json(msg='The parent directory %s does not exist; create it first or set create_parent=true.'
+                                 % parent, **result)
+        try:
+            parent_mode = int(p['parent_mode'], 8)
+        except ValueError:
+            module.fail_json(msg='parent_mode must be an octal string such as 0700.', **result)
+        if not module.check_mode:
+            try:
+                created = ensure_parent(parent, parent_mode)  # removes what it made when it fails
+            except SafeFileError as e:
+                module.fail_json(msg=e.msg, **result)
+
+    # One writer of this file at a time on this host, from the read to the write: a concurrent
+    # merge must see the other's keys.
+    lock = lock_for(path)
+
+    def fail(msg):
+        # Nothing may stay behind a refused run: not the lock, not the directories it made.
+        lock.release()
+        remove_dirs(created)
+        module.fail_json(msg=msg, **result)
+
+    if not module.check_mode:
+        try:
+            lock.acquire()
+        except SafeFileError as e:
+            fail(e.msg)
+
+    secrets = set()
+    if state == 'present':
+        secrets.update(secret_values(p['username'], token))
+
+    def mask(text):
+        return mask_secrets(text, secrets)
+
+    exists = os.path.lexists(b_path)  # again, under the lock: another run may have made it
     old_text = None
+    too_large = False
     if exists:
         try:
-            with open(b_path, 'rb') as f:
-                old_bytes = f.read()
+            old_bytes = read_file(b_path)
+        except FileTooLarge as e:
+            if p['merge']:
+                fail(e.msg)
+            old_bytes = None
+            too_large = True  # rewritten whole; never loaded, never shown
+        except SafeFileError as e:
+            fail(e.msg)
         except (IOError, OSError) as e:
-            module.fail_json(msg='Could not read %s: %s.' % (path, e.strerror or e), **result)
+            fail('Could not read %s: %s.' % (path, e.strerror or e))
         try:
-            old_text = old_bytes.decode('utf-8')
+            old_text = old_bytes.decode('utf-8') if old_bytes is not None else None
         except UnicodeDecodeError:
             old_text = None
             if p['merge']:
-                module.fail_json(msg='%s is not UTF-8 text; cannot merge into it.' % path, **result)
+                fail('%s is not UTF-8 text; cannot merge into it.' % path)
 
     old_values = None
     old_token = None
@@ -547,6 +626,8 @@ def run(module):
                 module.no_log_values.add(old_token)
             elif old_token is not None and not isinstance(old_token, str):
                 old_token = cf.scalar_text(old_token)
+            if old_token:
+                secrets.update(secret_values(p['username'], old_token))
 
         new_text = None
         if state == 'present':
@@ -567,7 +648,7 @@ def run(module):
             changed_keys = [logical for logical, key, _v in items
                             if old_values is not None and cf.lookup(fmt, old_values, key) is not None]
     except cf.FormatError as e:
-        module.fail_json(msg='%s: %s' % (path, e.msg), **result)
+        fail('%s: %s' % (path, e.msg))
 
     content_changed = (new_text is not None and (not exists or old_text != new_text)) or \
                       (new_text is None and exists)
@@ -577,7 +658,9 @@ def run(module):
 
     if module._diff:
         try:
-            if exists and old_text is None:
+            if too_large:
+                before = '(content not shown: larger than %d KiB)\n' % (MAX_READ_KIB)
+            elif exists and old_text is None:
                 before = '(content not shown: not UTF-8 text)\n'
             elif unreadable:
                 before = '(content not shown: the file is not valid %s)\n' % fmt
@@ -595,46 +678,59 @@ def run(module):
                 try:
                     backup_file = remove_file(path, backup=p['backup'])
                 except SafeFileError as e:
-                    module.fail_json(msg=e.msg, **result)
+                    fail(e.msg)
                 if backup_file:
                     result['backup_file'] = backup_file
             # Only now: a refused removal changed nothing.
             result['changed'] = True
+        lock.release()
         result['config_changed'] = result['changed']
         if fact:
             remove_rotation_fact(module, fact['path'], result)
         return result
 
-    parent = os.path.dirname(path) or '.'
-    if not os.path.isdir(parent):
-        if not p['create_parent']:
-            module.fail_json(msg='The parent directory %s does not exist; create it first or set create_parent=true.'
-                                 % parent, **result)
+    # Mode and owner differing from the old file: shown in the diff, and fixed below (a content
+    # change gives the new file its attributes anyway).
+    attrs_changed = False
+    if exists:
         try:
-            parent_mode = int(p['parent_mode'], 8)
-        except ValueError:
-            module.fail_json(msg='parent_mode must be an octal string such as 0700.', **result)
-        if not module.check_mode:
-            try:
-                created = ensure_parent(parent, parent_mode)
-            except SafeFileError as e:
-                module.fail_json(msg=e.msg, **result)
-            # Directories made are a change even if the write below fails.
-            result['changed'] = bool(created)
+            attrs_changed, attrs_diff = fix_attributes(module, path, file_args, check_mode=True)
+        except SafeFileError as e:
+            fail(e.msg)
+        if attrs_diff and module._diff:
+            if content_changed:
+                # One diff entry for the file: its headers say how mode and owner change.
+                result['diff']['before_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['before']))
+                result['diff']['after_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['after']))
+            else:
+                result['diff'] = attrs_diff  # the content is the same: show what does change
 
     if content_changed:
         if not module.check_mode:
             try:
                 backup_file = write_file(module, path, to_bytes(new_text, errors='strict'), file_args,
-                                         validate=p['validate'], backup=p['backup'] and exists)
+                                         validate=p['validate'], backup=p['backup'] and exists, mask=mask)
             except SafeFileError as e:
-                module.fail_json(msg=e.msg, **result)
+                fail(e.msg)
             if backup_file:
                 result['backup_file'] = backup_file
         # Only now: a refused write leaves the file as it was, so it is not a change.
         result['changed'] = True
+    elif attrs_changed:
+        if not module.check_mode:
+            try:
+                # On the open file; a file with other hard links is replaced instead, so the
+                # other names keep their mode and owner.
+                fix_attributes(module, path, file_args, mask=mask)
+            except SafeFileError as e:
+                fail(e.msg)
+        result['changed'] = True
+    result['changed'] = result['changed'] or bool(created)
     if not module.check_file_absent_if_check_mode(path):
-        result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+        # SELinux context and chattr attributes, when asked; mode and owner are done above.
+        others = dict(file_args, mode=None, owner=None, group=None)
+        result['changed'] = module.set_fs_attributes_if_different(others, result['changed'])
+    lock.release()
     result['config_changed'] = result['changed']
     if fact and state == 'present':
         core = dict(url=values['url'], username=values['username'], account_id=fact['account_id'] or None,
@@ -645,6 +741,36 @@ def run(module):
     return result
 
 
+MAX_READ_KIB = MAX_READ_BYTES // 1024
+
+
+def _one_line(attributes_text):
+    return ', '.join(attributes_text.strip().splitlines())
+
+
+def add_diff(result, entry):
+    """One more entry in the result's diff (a list when there are several, as Ansible allows)."""
+    if 'diff' not in result:
+        result['diff'] = entry
+    elif isinstance(result['diff'], list):
+        result['diff'].append(entry)
+    else:
+        result['diff'] = [result['diff'], entry]
+
+
+def _read_fact(module, fact_path, fail):
+    """The rotation record's text (bounded, not through a link), or None when there is none."""
+    b_fact = to_bytes(fact_path, errors='surrogate_or_strict')
+    if not os.path.lexists(b_fact):
+        return None
+    try:
+        return read_file(b_fact, option='rotation_fact.path').decode('utf-8', 'replace')
+    except SafeFileError as e:
+        fail(e.msg)
+    except (IOError, OSError) as e:
+        fail('could not read %s (rotation_fact.path): %s.' % (fact_path, e.strerror or e))
+
+
 def keep_rotation_fact(module, fact, core, result):
     """Record the token's rotation metadata next to the config (written only when it differs)."""
     fact_path = fact['path']
@@ -653,42 +779,70 @@ def keep_rotation_fact(module, fact, core, result):
     if os.path.islink(b_fact) or (os.path.exists(b_fact) and not os.path.isfile(b_fact)):
         module.fail_json(msg='%s%s (rotation_fact.path) is not a regular file; give the path of a file.'
                              % (written, fact_path), **result)
-    old_text = None
-    if os.path.exists(b_fact):
+    created = []
+    lock = lock_for(fact_path)
+
+    def fail(msg):
+        lock.release()
+        remove_dirs(created)
+        module.fail_json(msg='%s%s' % (written, msg), **result)
+
+    if not module.check_mode:
         try:
-            with open(b_fact, 'rb') as f:
-                old_text = f.read().decode('utf-8', 'replace')
-        except (IOError, OSError) as e:
-            module.fail_json(msg='%scould not read %s (rotation_fact.path): %s.' % (written, fact_path, e.strerror or e),
-                             **result)
+            created = ensure_parent(os.path.dirname(fact_path) or '.', 0o755)
+            lock.acquire()
+        except SafeFileError as e:
+            fail('could not record the rotation fact: %s' % e.msg)
+    old_text = _read_fact(module, fact_path, fail)
     recorded = rf.parse(old_text) if old_text is not None else {}
     # The token lets a record holding the older fingerprint form be upgraded without a rotation.
     record = rf.next_record(recorded, core, fact['validated'], rf.utc_now(), token=module.params['api_token'])
     result['rotation_fact'] = record
     fact_args = module.load_file_common_arguments({'mode': '%04o' % rf.FACT_MODE}, path=fact_path)
+    fact_args['mode'] = rf.FACT_MODE
     changed = record != recorded
     if changed and module._diff:
-        result['diff'] = [result['diff'], dict(before=old_text or '', after=rf.render(record),
-                                               before_header=fact_path, after_header=fact_path)]
+        add_diff(result, dict(before=old_text or '', after=rf.render(record), before_header=fact_path,
+                              after_header=fact_path))
     if changed and not module.check_mode:
         try:
-            ensure_parent(os.path.dirname(fact_path) or '.', 0o755)
             write_file(module, fact_path, to_bytes(rf.render(record)), fact_args)
         except SafeFileError as e:
-            module.fail_json(msg='%scould not record the rotation fact: %s' % (written, e.msg), **result)
-    result['changed'] = result['changed'] or changed
+            fail('could not record the rotation fact: %s' % e.msg)
     if old_text is not None and not changed:
-        result['changed'] = module.set_fs_attributes_if_different(fact_args, result['changed'])
+        try:
+            attrs_changed, attrs_diff = fix_attributes(module, fact_path, fact_args, check_mode=module.check_mode)
+        except SafeFileError as e:
+            fail('could not record the rotation fact: %s' % e.msg)
+        if attrs_diff and module._diff:
+            add_diff(result, attrs_diff)
+        changed = attrs_changed
+    lock.release()
+    result['changed'] = result['changed'] or changed
 
 
 def remove_rotation_fact(module, fact_path, result):
     if not os.path.lexists(to_bytes(fact_path, errors='surrogate_or_strict')):
         return
+    lock = lock_for(fact_path)
+
+    def fail(msg):
+        lock.release()
+        module.fail_json(msg=msg, **result)
+
+    if module._diff:
+        if os.path.islink(to_bytes(fact_path, errors='surrogate_or_strict')):
+            before = '(a symbolic link: the link is removed)\n'
+        else:
+            before = _read_fact(module, fact_path, fail)
+        add_diff(result, dict(before=before, after='', before_header=fact_path, after_header=fact_path))
     if not module.check_mode:
         try:
+            lock.acquire()
             remove_file(fact_path)
         except SafeFileError as e:
-            module.fail_json(msg=e.msg, **result)
+            fail(e.msg)
+    lock.release()
     result['changed'] = True
 
 

@@ -130,6 +130,7 @@ problems:
     - V(not_a_file) the path is a directory or another non-regular file.
     - V(symlink) the path is a symbolic link (the writer refuses to write through it).
     - V(unreadable) the file cannot be read (for example permission denied).
+    - V(too_large) the file is larger than 1 MiB; it is not read (a config file with a token is far smaller).
     - V(not_utf8) the file is not UTF-8 text.
     - V(parse_error) the file is not valid in its format (or is YAML that needs PyYAML to read), or reading it would be
       unbounded (nesting deeper than 100 levels, a YAML alias inside its own anchor or an alias bomb); the detail
@@ -163,7 +164,13 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     token_fingerprint,
 )
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
-from ansible_collections.integrations.jira.plugins.module_utils._safe_file import SafeFileError, check_path
+from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
+    MAX_READ_BYTES,
+    FileTooLarge,
+    SafeFileError,
+    check_path,
+    read_file,
+)
 
 
 def _name(lookup, ident):
@@ -258,8 +265,14 @@ def run(module):
     if wide:
         problems.append(wide)
     try:
-        with open(b_path, 'rb') as f:
-            data = f.read()
+        # Bounded; a link is read (and reported as a problem above), the writer refuses it.
+        data = read_file(b_path, follow=True)
+    except FileTooLarge:
+        problems.append('too_large: more than %d KiB; not read' % (MAX_READ_BYTES // 1024))
+        return result
+    except SafeFileError as e:
+        problems.append('unreadable: %s' % e.msg)
+        return result
     except (IOError, OSError) as e:
         problems.append('unreadable: %s' % (e.strerror or e))
         return result

@@ -289,3 +289,112 @@ def test_owner_not_asked_for_is_kept(tmp_path, module):
     fa.update(owner='0', group='0')
     sf.write_file(module, path, b'newer\n', fa)
     assert (os.stat(path).st_uid, os.stat(path).st_gid) == (0, 0)
+
+
+def test_backup_keeps_times_and_never_follows_a_link_at_the_original(tmp_path):
+    path = str(tmp_path / 'c.yaml')
+    with open(path, 'wb') as f:
+        f.write(b'old\n')
+    os.utime(path, (1500000000, 1500000000))
+    backup = sf.make_backup(path)
+    assert os.stat(backup).st_mtime == 1500000000
+    victim = str(tmp_path / 'victim')
+    with open(victim, 'wb') as f:
+        f.write(b'not yours\n')
+    os.unlink(path)
+    os.symlink(victim, path)
+    with pytest.raises(sf.SafeFileError, match='backup'):
+        sf.make_backup(path)
+
+
+def test_read_file_is_bounded_and_refuses_links_and_fifos(tmp_path):
+    path = str(tmp_path / 'big')
+    with open(path, 'wb') as f:
+        f.write(b'x' * 101)
+    assert sf.read_file(path, limit=101) == b'x' * 101
+    with pytest.raises(sf.FileTooLarge, match='larger than'):
+        sf.read_file(path, limit=100)
+    link = str(tmp_path / 'link')
+    os.symlink(path, link)
+    with pytest.raises(OSError) as e:
+        sf.read_file(link)
+    assert e.value.errno == errno.ELOOP
+    assert sf.read_file(link, follow=True) == b'x' * 101
+    fifo = str(tmp_path / 'fifo')
+    os.mkfifo(fifo)
+    with pytest.raises(sf.SafeFileError, match='not a regular file'):
+        sf.read_file(fifo)  # never blocks waiting for a writer
+
+
+def test_ensure_parent_failing_halfway_removes_what_it_made(tmp_path):
+    target = str(tmp_path / 'a' / 'b' / ('x' * 300))
+    with pytest.raises(sf.SafeFileError, match='Could not create the directory'):
+        sf.ensure_parent(target, 0o700)
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_lock_serialises_times_out_clearly_and_is_released_by_a_dead_holder(tmp_path):
+    path = str(tmp_path / 'c.yaml')
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the holder: takes the lock, says so, and dies without releasing it
+        os.close(r)
+        sf.lock_for(path).acquire()
+        os.write(w, b'x')
+        os.close(w)
+        import time
+        time.sleep(1.5)
+        os._exit(0)
+    os.close(w)
+    assert os.read(r, 1) == b'x'
+    os.close(r)
+    with pytest.raises(sf.SafeFileError, match='Another run is writing'):
+        sf.lock_for(path, wait_s=0.3).acquire()
+    with sf.lock_for(path, wait_s=10):  # the holder died: the kernel released its flock
+        pass
+    os.waitpid(pid, 0)
+    assert os.listdir(str(tmp_path)) == []  # no lock file left
+
+
+def test_lock_file_fallback_is_not_followed_and_removed(tmp_path):
+    path = str(tmp_path / 'c.yaml')
+    lock = sf.lock_for(path)
+    lock._acquire_file()  # what a file system without directory flock gets
+    try:
+        assert lock.lock_file and os.path.basename(lock.lock_file).startswith(sf.LOCK_PREFIX)
+        assert stat.S_IMODE(os.stat(lock.lock_file).st_mode) == 0o600
+    finally:
+        lock.release()
+    assert os.listdir(str(tmp_path)) == []
+    victim = str(tmp_path / 'victim')
+    with open(victim, 'wb') as f:
+        f.write(b'v')
+    os.symlink(victim, lock.lock_file)
+    with pytest.raises(sf.SafeFileError, match='symbolic link'):
+        sf.lock_for(path)._acquire_file()
+
+
+def test_fix_attributes_replaces_a_file_with_other_links(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    other = str(tmp_path / 'other')
+    with open(path, 'wb') as f:
+        f.write(b'same\n')
+    os.chmod(path, 0o600)
+    os.link(path, other)
+    changed, diff = sf.fix_attributes(module, path, dict(mode=0o640), check_mode=True)
+    assert changed and 'mode: 0600' in diff['before'] and 'mode: 0640' in diff['after']
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert sf.fix_attributes(module, path, dict(mode=0o640))[0] is True
+    assert stat.S_IMODE(os.stat(other).st_mode) == 0o600 and stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert os.stat(path).st_ino != os.stat(other).st_ino and open(path, 'rb').read() == b'same\n'
+    assert sf.fix_attributes(module, path, dict(mode=0o640)) == (False, None)
+
+
+def test_validate_output_is_masked_before_the_cut(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    secret = 'S' * 30
+    cmd = "/bin/sh -c 'printf %s; printf \"%%0990d\" 0; exit 1' %%s" % secret
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd,
+                      mask=lambda text: text.replace(secret, '<redacted>'))
+    assert 'SSSSSSSS' not in e.value.msg
