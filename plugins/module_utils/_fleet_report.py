@@ -288,7 +288,7 @@ def render_json(report):
 
 
 def _cell_text(row, key):
-    value = row[key]
+    value = row.get(key)
     if key == 'status':
         return row['status'].upper()
     if key == 'problems':
@@ -336,8 +336,8 @@ _CSS = '''
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px;color:#1b1f24;background:#fff}
 h1{font-size:22px;margin:0 0 8px}
 .meta{margin:0 0 16px;line-height:1.6}
-.meta b{display:inline-block;min-width:150px}
-.summary span{display:inline-block;margin-right:14px}
+.meta .k{display:inline-block;min-width:150px;font-weight:bold}
+.summary .n{display:inline-block;margin-right:14px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border:1px solid #c9d1d9;padding:5px 7px;text-align:left;vertical-align:top}
 th{background:#eef1f4}
@@ -392,7 +392,7 @@ def render_html(report):
     Policy forbids loading any), every value escaped."""
     current = report['current_token']
     state = 'unchecked' if not current['checked'] else ('valid' if current['valid'] else 'invalid')
-    summary = ''.join('<span class="count-%s">%s: %d</span>' % (s, h(s.upper()), report['summary'][s])
+    summary = ''.join('<span class="n count-%s">%s: %d</span>' % (s, h(s.upper()), report['summary'][s])
                       for s in SEVERITIES)
     parts = [
         '<!DOCTYPE html>',
@@ -403,12 +403,12 @@ def render_html(report):
         '<style>%s</style></head><body>' % _CSS,
         '<h1>Jira integration fleet report</h1>',
         '<div class="meta">',
-        '<div><b>Generated at (UTC)</b> <span id="generated-at">%s</span></div>' % h(report['generated_at']),
-        '<div><b>Current token</b> <span id="current-token" class="%s">%s</span></div>' % (
+        '<div><span class="k">Generated at (UTC)</span> <span id="generated-at">%s</span></div>' % h(report['generated_at']),
+        '<div><span class="k">Current token</span> <span id="current-token" class="%s">%s</span></div>' % (
             state, h(current_token_text(current))),
-        '<div><b>Thresholds</b> rotate after %s days; warn %s days before expiry</div>' % (
+        '<div><span class="k">Thresholds</span> rotate after %s days; warn %s days before expiry</div>' % (
             h(report['thresholds']['token_max_age_days']), h(report['thresholds']['token_warn_days'])),
-        '<div class="summary"><b>Hosts</b> %s</div>' % summary,
+        '<div class="summary"><span class="k">Hosts</span> %s</div>' % summary,
         '</div>',
         '<table id="report"><thead><tr>%s</tr></thead><tbody>' % ''.join('<th>%s</th>' % h(header) for header, _k in COLUMNS),
     ]
