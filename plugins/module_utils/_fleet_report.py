@@ -43,8 +43,9 @@ PROBLEMS = {
     'expired': ('expired', CRITICAL, 'The token has expired, so the integration cannot reach Jira. ' + ROTATE),
     'differs': ('differs', CRITICAL, 'The host does not have the current token. Run the integrations.jira.rotate '
                                      'playbook with the current token from the vault.'),
-    'mode_too_wide': ('mode too wide', CRITICAL, 'Other users can read the token. ' + PROVISION
-                      + ' (it writes jira_integration_config_mode, 0600) or chmod 0600 the file.'),
+    'mode_too_wide': ('mode too wide', CRITICAL, 'Other users can read the token. Run the integrations.jira.provision '
+                                                 'playbook for this host (it writes the file with '
+                                                 'jira_integration_config_mode, 0600), or chmod 0600 the file.'),
     'rotate_soon': ('rotate soon', WARNING, ROTATE),
     'missing_metadata': ('missing metadata', WARNING, 'No rotation record at jira_integration_fact_path, so the '
                                                       "token's age is unknown. " + PROVISION),
@@ -192,7 +193,7 @@ def build_row(host, config, record, current, today, max_age_days, warn_days, all
     })
     problems = []
     if not exists:
-        problems.append(_problem('missing', row['config_path']))
+        problems.append(_problem('missing'))
     elif bad_record:
         problems.append(_problem('bad_metadata', 'not a JSON object'))
     elif not record:
@@ -211,7 +212,7 @@ def build_row(host, config, record, current, today, max_age_days, warn_days, all
         reasons = []
         problems.append(_problem('bad_metadata', 'rotated_at or expires_on is not a date'))
     if row['days_left'] is not None and row['days_left'] < 0:
-        problems.append(_problem('expired', 'on %s, %d days ago' % (row['expires_on'], -row['days_left'])))
+        problems.append(_problem('expired', 'on %s, %s ago' % (row['expires_on'], _days(-row['days_left']))))
     elif reasons:
         problems.append(_problem('rotate_soon', '; '.join(reasons)))
     return _finish(row, problems)
@@ -332,57 +333,77 @@ def h(value):
     return _html_escape('' if value is None else str(value), quote=True)
 
 
-_CSS = '''
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:24px;color:#1b1f24;background:#fff}
-h1{font-size:22px;margin:0 0 8px}
-.meta{margin:0 0 16px;line-height:1.6}
-.meta .k{display:inline-block;min-width:150px;font-weight:bold}
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:20px;color:#1b1f24;background:#fff}
+h1{font-size:21px;margin:0 0 8px}
+.meta{margin:0 0 14px;line-height:1.6;font-size:14px}
+.meta .k{display:inline-block;min-width:140px;font-weight:bold}
 .summary .n{display:inline-block;margin-right:14px}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border:1px solid #c9d1d9;padding:5px 7px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:13px;table-layout:fixed}
+th,td{border:1px solid #c9d1d9;padding:5px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#eef1f4}
-td.num{text-align:right;white-space:nowrap}
-td.fp,td.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
-.badge{display:inline-block;padding:2px 7px;border-radius:4px;font-weight:bold;white-space:nowrap;border:1px solid}
-.critical .badge{background:#ffd7d5;color:#82071e;border-color:#cf222e}
-.unknown .badge{background:#e6e6fa;color:#3b2e8a;border-color:#6e5bd0}
-.warning .badge{background:#fff1c2;color:#6b4b00;border-color:#bf8700}
-.ok .badge{background:#d7f5dd;color:#0a4b1e;border-color:#1a7f37}
-tr.critical td:first-child{border-left:6px solid #cf222e}
-tr.unknown td:first-child{border-left:6px solid #6e5bd0}
-tr.warning td:first-child{border-left:6px solid #bf8700}
-tr.ok td:first-child{border-left:6px solid #1a7f37}
+col.c-host{width:9%}col.c-status{width:12%}col.c-problems{width:34%}col.c-jira{width:16%}col.c-token{width:15%}col.c-file{width:14%}
+.mono,.fp,.path,.mode{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.muted{color:#57606a}
+.badge{display:inline-block;padding:1px 6px;border-radius:4px;font-weight:bold;white-space:nowrap;border:1px solid}
+tr.critical .badge{background:#ffd7d5;color:#82071e;border-color:#cf222e}
+tr.unknown .badge{background:#e6e6fa;color:#3b2e8a;border-color:#6e5bd0}
+tr.warning .badge{background:#fff1c2;color:#6b4b00;border-color:#bf8700}
+tr.ok .badge{background:#d7f5dd;color:#0a4b1e;border-color:#1a7f37}
+tr.critical td.host{border-left:6px solid #cf222e}
+tr.unknown td.host{border-left:6px solid #6e5bd0}
+tr.warning td.host{border-left:6px solid #bf8700}
+tr.ok td.host{border-left:6px solid #1a7f37}
 ul{margin:0;padding-left:16px}
+li+li{margin-top:4px}
+.problem{font-weight:bold}
+.fix{color:#1f4e79}
 .valid{color:#0a4b1e;font-weight:bold}.invalid{color:#82071e;font-weight:bold}.unchecked{color:#6b4b00;font-weight:bold}
-footer{margin-top:14px;color:#57606a;font-size:12px}
-'''
+footer{margin-top:12px;color:#57606a;font-size:12px}
+"""
 
 # Status text carries the meaning; the colour only repeats it.
 _STATUS_MARK = {CRITICAL: '\u2716 CRITICAL', UNKNOWN: '? UNKNOWN', WARNING: '\u26a0 WARNING', OK: '\u2714 OK'}
+_HTML_COLUMNS = (('host', 'Host'), ('status', 'Status'), ('problems', 'Problems and fixes'), ('jira', 'Jira URL and user'),
+                 ('token', 'Token'), ('file', 'Config file'))
+
+
+def _days(n):
+    return '%d day%s' % (n, '' if abs(n) == 1 else 's')
+
+
+def _span(cls, value, empty='-'):
+    if value is None or value == '':
+        return '<span class="%s muted">%s</span>' % (cls, empty)
+    return '<span class="%s">%s</span>' % (cls, h(value))
 
 
 def _html_row(row):
-    problems = ''.join('<li><span class="problem">%s</span>%s</li>' % (
-        h(p['label']), ' &mdash; <span class="detail">%s</span>' % h(p['detail']) if p['detail'] else '')
+    problems = ''.join(
+        '<li><span class="problem">%s</span>%s<div class="fix">Fix: %s</div></li>' % (
+            h(p['label']), ' &mdash; <span class="detail">%s</span>' % h(p['detail']) if p['detail'] else '', h(p['fix']))
         for p in row['problems'])
-    fixes = ''.join('<li>%s</li>' % h(fix) for fix in unique(p['fix'] for p in row['problems']))
-    expires = '' if row['expires_on'] is None else h(row['expires_on'])
-    owner = '' if row['owner'] is None else h('%s:%s' % (row['owner'], row['group']))
+    if row['age_days'] is None:
+        age = 'age unknown'
+    else:
+        age = 'set today' if row['age_days'] == 0 else 'set %s ago' % _days(row['age_days'])
+    if row['expires_on'] is None:
+        expiry = '<div>expires <span class="expires muted">-</span></div>'
+    else:
+        left = row['days_left']
+        expiry = '<div>expires <span class="expires">%s</span> (<span class="days-left">%s</span>)</div>' % (
+            h(row['expires_on']), h('expired %s ago' % _days(-left) if left < 0 else _days(left) + ' left'))
+    owner = None if row['owner'] is None else '%s:%s' % (row['owner'], row['group'])
     cells = [
         '<td class="host">%s</td>' % h(row['host']),
         '<td class="status"><span class="badge">%s</span><div class="status-text">%s</div></td>' % (
             h(_STATUS_MARK[row['status']]), h(row['status_text'])),
-        '<td class="problems">%s</td>' % ('<ul>%s</ul>' % problems if problems else 'none'),
-        '<td class="url mono">%s</td>' % h(row['url']),
-        '<td class="username">%s</td>' % h(row['username']),
-        '<td class="fp">%s</td>' % h(row['token_fingerprint']),
-        '<td class="age num">%s</td>' % h(row['age_days']),
-        '<td class="expires num">%s</td>' % expires,
-        '<td class="days-left num">%s</td>' % h(row['days_left']),
-        '<td class="mode mono">%s</td>' % h(row['mode']),
-        '<td class="owner">%s</td>' % owner,
-        '<td class="path mono">%s</td>' % h(row['config_path']),
-        '<td class="fix">%s</td>' % ('<ul>%s</ul>' % fixes if fixes else ''),
+        '<td class="problems">%s</td>' % ('<ul>%s</ul>' % problems if problems else '<span class="muted">none</span>'),
+        '<td class="jira"><div>%s</div><div>%s</div></td>' % (_span('url mono', row['url']), _span('username', row['username'])),
+        '<td class="token"><div>%s</div><div class="muted">%s</div>%s</td>' % (
+            _span('fp', row['token_fingerprint'], 'no token'), h(age), expiry),
+        '<td class="file"><div>%s</div><div>%s %s</div></td>' % (
+            _span('path', row['config_path']), _span('mode', row['mode']), _span('owner', owner, '')),
     ]
     return '<tr class="%s" data-status="%s">%s</tr>' % (row['status'], row['status'], ''.join(cells))
 
@@ -410,7 +431,9 @@ def render_html(report):
             h(report['thresholds']['token_max_age_days']), h(report['thresholds']['token_warn_days'])),
         '<div class="summary"><span class="k">Hosts</span> %s</div>' % summary,
         '</div>',
-        '<table id="report"><thead><tr>%s</tr></thead><tbody>' % ''.join('<th>%s</th>' % h(header) for header, _k in COLUMNS),
+        '<table id="report"><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>' % (
+            ''.join('<col class="c-%s">' % key for key, _t in _HTML_COLUMNS),
+            ''.join('<th>%s</th>' % h(title) for _k, title in _HTML_COLUMNS)),
     ]
     parts.extend(_html_row(row) for row in report['rows'])
     parts.append('</tbody></table>')
