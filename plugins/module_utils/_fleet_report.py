@@ -211,8 +211,9 @@ def build_row(host, config, record, current, today, max_age_days, warn_days, all
     except ValueError:
         reasons = []
         problems.append(_problem('bad_metadata', 'rotated_at or expires_on is not a date'))
-    if row['days_left'] is not None and row['days_left'] < 0:
-        problems.append(_problem('expired', 'on %s, %s ago' % (row['expires_on'], _days(-row['days_left']))))
+    days_left = row['days_left']
+    if days_left is not None and days_left < 0:
+        problems.append(_problem('expired', 'on %s, %s ago' % (row['expires_on'], _days(abs(days_left)))))
     elif reasons:
         problems.append(_problem('rotate_soon', '; '.join(reasons)))
     return _finish(row, problems)

@@ -4,7 +4,6 @@ the Jira emulator, on a fleet of local hosts in different states."""
 
 import csv
 import datetime
-import io
 import json
 import os
 import stat
