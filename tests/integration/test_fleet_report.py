@@ -18,7 +18,7 @@ from support.leakscan import scan_run  # noqa: E402
 
 FILES = ('report.csv', 'report.html', 'report.json')
 PASTED_TOKEN = 'ATATT-someone-pasted-another-token-0123456789'
-HOSTILE_URL = 'https://jira.example/"><script>alert(1)</script>'
+HOSTILE_URL = 'https://jira.example/"><script>alert(1)</script>{{ 7 * 7 }}'  # markup, and Jinja never evaluated
 FORMULA_USERNAME = '=HYPERLINK("http://evil.example","x")'
 
 # host -> (severity, status text) after fleet_in_every_state.
@@ -30,7 +30,7 @@ EXPECTED = {
     'host05': ('critical', 'expired'),
     'host06': ('critical', 'missing'),
     'host07': ('critical', 'differs'),
-    'host08': ('ok', 'ok'),                    # a hostile (but valid) URL pasted into the file
+    'host08': ('critical', 'invalid_url'),     # a hostile URL pasted into the file
 }
 
 
@@ -107,7 +107,7 @@ def test_report_files_on_the_controller(jira_emulator):
     rows = data['rows']
     assert {r['host']: (r['status'], r['status_text']) for r in rows} == EXPECTED
     assert_worst_first(rows)
-    assert data['summary'] == {'critical': 4, 'unknown': 0, 'warning': 2, 'ok': 2}
+    assert data['summary'] == {'critical': 5, 'unknown': 0, 'warning': 2, 'ok': 1}
     by_host = {r['host']: r for r in rows}
     ok = by_host['host01']
     assert (ok['url'], ok['username'], ok['token_fingerprint'], ok['mode'], ok['owner'], ok['problems']) == (
