@@ -169,7 +169,7 @@ def build_row(host, config, record, current, today, max_age_days, warn_days, all
     """One row of the report.
 
     ``config``: the host's jira_integration_config_info result (None when the host never got that
-    far). ``record``: its rotation record ({} when none; None when it is not valid JSON).
+    far; a result with ``unreachable`` or ``failed`` counts as none). ``record``: its rotation record ({} when none; None when it is not valid JSON).
     ``current``: the fingerprint every host should have, or None when unknown.
     """
     row = {
@@ -177,7 +177,8 @@ def build_row(host, config, record, current, today, max_age_days, warn_days, all
         'rotated_at': None, 'age_days': None, 'expires_on': None, 'days_left': None,
         'mode': None, 'owner': None, 'group': None,
     }
-    if config is None:
+    # An unreachable host's (or a failed read's) registered result is no config.
+    if config is None or config.get('unreachable') or config.get('failed'):
         return _finish(row, [_problem('unreachable')])
     bad_record = record is None
     record = record or {}

@@ -188,6 +188,21 @@ def test_rerun_without_token_replaces_the_files_atomically(jira_emulator):
     assert len(table) == 3
     scan_run(result, emu.service_token, emu.service_username, extra_paths=[report_dir])
 
+    # A host that cannot be reached is in the report as such (not as a missing file); the play
+    # fails for it, the files are still written.
+    fleet.hosts.append('host03')
+    unreachable = {'host03': {'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1', 'ansible_port': 1,
+                              'ansible_ssh_common_args': '-o ConnectTimeout=5'}}
+    result = fleet.run('report', inventory=fleet.inventory(host_vars=unreachable),
+                       extra_vars={'jira_integration_report_dir': report_dir,
+                                   'jira_integration_expected_token_fingerprint': fingerprint})
+    assert result.recap()['host03']['unreachable'] == 1, result
+    data = read_report(report_dir)[0]
+    assert [(r['host'], r['status'], r['status_text']) for r in data['rows']] == [
+        ('host03', 'unknown', 'unreachable or failed'), ('host01', 'ok', 'ok'), ('host02', 'ok', 'ok')]
+    assert report_rows(result)['host03']['STATUS'] == 'unreachable or failed'
+    fleet.hosts.remove('host03')
+
     # A report_dir that is not absolute is refused, naming the option; nothing is written.
     bad = fleet.run('report', extra_vars={'jira_integration_report_dir': 'relative/dir'})
     assert bad.rc != 0

@@ -126,8 +126,9 @@ def test_insecure_url_is_a_problem_unless_allowed():
 
 
 def test_unreachable_host_and_bad_record():
-    r = fr.build_row('gone', None, {}, FP, TODAY, 90, 14)
-    assert (r['status'], r['status_text']) == ('unknown', 'unreachable or failed')
+    for result in (None, {'unreachable': True, 'msg': 'Failed to connect'}, {'failed': True, 'msg': 'boom'}):
+        r = fr.build_row('gone', result, {}, FP, TODAY, 90, 14)
+        assert (r['status'], r['status_text']) == ('unknown', 'unreachable or failed'), result
     r = fr.build_row('web02', config(), None, FP, TODAY, 90, 14)
     assert (r['status'], r['status_text']) == ('warning', 'bad metadata')
     r = row(rec=record(expires_on='soon'))
