@@ -148,7 +148,7 @@ def paginate(client, path, params, what):
         data = resp.json()
         if not isinstance(data, dict) or not isinstance(data.get('values'), list):
             raise AdminError('%s: the answer is not the paged list Jira returns.' % what, 'not_jira')
-        values.extend(records(data['values'], what))
+        values.extend(data['values'])
         if data.get('isLast', True) or not data['values']:
             break
         start += len(data['values'])
@@ -198,7 +198,7 @@ def group_members(client, group):
     params = group_params(group['name'], group.get('group_id'))
     params['includeInactiveUsers'] = 'true'
     what = 'Listing members of group %s' % group['name']
-    members = [user_summary(v) for v in paginate(client, '/group/member', params, what)]
+    members = [user_summary(v) for v in records(paginate(client, '/group/member', params, what), what)]
     if not all(user_ident(client, m) for m in members):
         raise AdminError('%s: a member has no %s, as every Jira user has.' % (what, 'accountId' if is_cloud(client) else 'name'),
                          'not_jira')
