@@ -31,6 +31,10 @@ FAULT_KINDS = frozenset([
     "malformed_json", "anonymous_200", "empty_200", "big_body", "inactive_200", "scope_mismatch",
     "captcha", "xsrf", "random",
 ])
+# Hostile-content faults: answers whose content (not transport) is wrong or hostile (README.md,
+# "Hostile content"). Served by _routes.content_fault.
+CONTENT_FAULT_KINDS = frozenset(["seraph_failed_200", "deep_json", "shape_200", "echo_auth"])
+FAULT_KINDS = FAULT_KINDS | CONTENT_FAULT_KINDS
 # kind="random" picks one of these unless `kinds` is given (transient trouble a client should survive).
 DEFAULT_RANDOM_KINDS = [
     {"kind": "rate_limit", "retry_after": 1}, {"kind": "rate_limit"},
@@ -526,7 +530,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(kw.get("delay", 2.0)))
         req = _routes.Request(emu, method, path, parse_qs(query, keep_blank_values=True), self.headers, body,
                               gateway, cloud_id, outside_context)
-        if kind and kind not in ("slow", "drip", "inactive_200"):
+        if kind in CONTENT_FAULT_KINDS:
+            resp = _routes.content_fault(req, kind, kw)
+        elif kind and kind not in ("slow", "drip", "inactive_200"):
             resp = _routes.fault_response(req, kind, kw)
         else:
             try:
