@@ -48,7 +48,7 @@ def _task(title, module, ignore=False, **args):
 def _crashed(res):
     # A crash is "MODULE FAILURE" with the module's stderr. (With tracebacks displayed, as the
     # exposure environment asks, an ordinary fail_json also carries an "exception" field.)
-    return 'module_stderr' in res or 'MODULE FAILURE' in str(res.get('msg'))
+    return 'module_stderr' in res or 'MODULE FAILURE' in str(res.get('msg')) or 'Module failed' in str(res.get('msg'))
 
 
 def _no_crash(res):
