@@ -853,7 +853,7 @@ class JiraClient:
                     if (self.username or '').lower().endswith(SERVICE_ACCOUNT_EMAIL_SUFFIX):
                         hints.append(scoped_hint)
                         scoped_hint = None
-                elif 'scope does not match' in resp.body[:MAX_BODY_BYTES].decode('utf-8', 'replace'):
+                elif 'scope does not match' in resp.body.decode('utf-8', 'replace'):
                     hints.append('the scoped token lacks a scope this check needs (read:jira-user)')
                 hints.append('tokens expire (at most one year after creation) and are revoked when the account leaves')
                 if scoped_hint:
