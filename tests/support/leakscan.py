@@ -9,6 +9,7 @@ tmp), then :func:`scan_run`.
 import base64
 import json
 import os
+import re
 import tempfile
 from urllib.parse import quote, quote_plus
 
@@ -192,6 +193,21 @@ def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), t
     return scan
 
 
+# ansible-core 2.19+ shows the playbook source around a failing task ("Origin: FILE:LINE:COL",
+# then numbered source lines, cut at the terminal width). For the run's own input files that is
+# the test's input echoed by Ansible (tokens are literals there), like INPUT_FILES themselves:
+# those excerpts are left out of the scan; everything else in the output is scanned.
+_ORIGIN_EXCERPT_RE = re.compile(r'^(Origin: (?P<path>[^\n]+?):\d+(?::\d+)?\n\n)((?:\d+ [^\n]*\n)+)', re.M)
+
+
+def _without_input_excerpts(text):
+    def drop(m):
+        if os.path.basename(m.group('path')) in INPUT_FILES:
+            return m.group(1) + '<source excerpt of a test input file>\n'
+        return m.group(0)
+    return _ORIGIN_EXCERPT_RE.sub(drop, text)
+
+
 def _under(path, roots):
     path = os.path.abspath(path)
     return any(path == r or path.startswith(r + os.sep) for r in roots)
@@ -199,9 +215,9 @@ def _under(path, roots):
 
 def _scan_result(scan, result, forms, name_only=()):
     assert isinstance(result, Result), result
-    scan.check('stdout', result.stdout, forms)
-    scan.check('stderr', result.stderr, forms)
-    scan.check('ANSIBLE_LOG_PATH log', result.log, forms)
+    scan.check('stdout', _without_input_excerpts(result.stdout), forms)
+    scan.check('stderr', _without_input_excerpts(result.stderr), forms)
+    scan.check('ANSIBLE_LOG_PATH log', _without_input_excerpts(result.log), forms)
     for n, r in enumerate(result.results):
         where = 'result of task %r on %s' % (r.get('task'), r.get('host'))
         payload = r.get('result') or {}
