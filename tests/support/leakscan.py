@@ -238,7 +238,7 @@ def _scan_result(scan, result, forms, name_only=()):
         top = rel.split(os.sep)[0]
         if top == REMOTE_TMP or os.path.basename(p) in INPUT_FILES or _under(p, name_only):
             continue  # names only (see INPUT_FILES; config files and backups hold the token by design)
-        scan.check('file %s in the run dir' % rel, _read(p), forms)
+        scan.check('file %s in the run dir' % rel, _without_input_excerpts(_read(p)), forms)
         scan.files_read += 1
     if os.path.isdir(os.path.join(workdir, TREE_DIR)):
         scan.places.append('tree callback JSON')
