@@ -1001,21 +1001,36 @@ def _ini_check_written(text, section, wanted, drop, only_existing):
 
 # Keys whose values are treated as secrets wherever they are in a file, besides the managed
 # token key: a foreign password in a merged file, or an old token left under a renamed key.
-_SECRET_NAME_RE = re.compile(r'token|secret|passw|passphrase|pwd|credential|private[-_]?key|api[-_]?key', re.I)
+_SECRET_NAME_RE = re.compile(r'token|secret|passw|passphrase|pwd|credential|private[-_]?key|api[-_]?key'
+                             r'|(?:^|[^a-z])pats?(?:[^a-z]|$)', re.I)
 
 
 def looks_secret(key):
+    """Whether a key name suggests a secret value (``jira_pat`` and ``PAT`` count; ``path`` does not)."""
     return isinstance(key, str) and bool(_SECRET_NAME_RE.search(key))
+
+
+def _mask_all(value, key, marker_for):
+    """Every scalar in ``value`` replaced by its marker; the shape (lists, maps, nulls) stays."""
+    if isinstance(value, dict):
+        return dict((sub_key, _mask_all(sub, sub_key if isinstance(sub_key, str) else key, marker_for))
+                    for sub_key, sub in value.items())
+    if isinstance(value, list):
+        return [_mask_all(sub, key, marker_for) for sub in value]
+    if value is None:
+        return None
+    return marker_for(key, value)
 
 
 def mask_structure(value, marker_for, force=()):
     """A copy of ``value`` where every scalar under a secret-looking key (or a key in ``force``)
-    is replaced by ``marker_for(key, value)``."""
+    is replaced by ``marker_for(key, value)``, at any depth: a list or map under such a key
+    (``previous_tokens: [...]``, ``credentials: {...}``) has each of its scalars masked."""
     if isinstance(value, dict):
         masked = {}
         for key, sub in value.items():
-            if (key in force or looks_secret(key)) and sub is not None and not isinstance(sub, (dict, list)):
-                masked[key] = marker_for(key, sub)
+            if key in force or looks_secret(key):
+                masked[key] = _mask_all(sub, key, marker_for)
             else:
                 masked[key] = mask_structure(sub, marker_for, force)
         return masked

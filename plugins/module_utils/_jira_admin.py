@@ -25,6 +25,8 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     JiraError,
     client_from_module,
     connection_argument_spec,
+    mask_data,
+    mask_secrets,
 )
 
 PAGE_SIZE = 50
@@ -84,10 +86,38 @@ def run(module, body):
     except JiraError as e:
         module.fail_json(msg=e.msg, failure_reason=e.failure_reason, status=e.status)
     except AdminError as e:
-        module.fail_json(msg=e.msg, failure_reason=e.failure_reason)
+        # Admin messages quote names the server sent (roles, groups): masked like the client's.
+        module.fail_json(msg=mask_secrets(e.msg, client._secrets), failure_reason=e.failure_reason)
     result.setdefault('changed', False)
     result['deployment'] = client.deployment
-    module.exit_json(**result)
+    # Results carry fields the server chose (names, display names): no token form may ride along.
+    module.exit_json(**mask_data(result, client._secrets))
+
+
+def answer(resp, what, shape=dict, empty=None):
+    """The JSON of a 2xx answer when it has the ``shape`` Jira gives (dict or list); ``empty``
+    stands in for an empty body when given. Anything else is AdminError ``not_jira``: a proxy or
+    another service answered, and acting on its data would be wrong."""
+    if empty is not None and not resp.body.strip():
+        return empty
+    data = resp.json()
+    if not isinstance(data, shape):
+        raise AdminError('%s: the answer (HTTP %d) is not the JSON %s Jira returns; check that url points at the '
+                         'Jira root.' % (what, resp.status, 'object' if shape is dict else 'list'), 'not_jira')
+    return data
+
+
+def records(values, what):
+    """``values`` when it is a list of JSON objects (Jira's lists of users, groups, roles)."""
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise AdminError('%s: the answer holds something other than the list of objects Jira returns; check '
+                         'that url points at the Jira root.' % what, 'not_jira')
+    return values
+
+
+def text(value):
+    """A string field of Jira's JSON, or None when the server sent anything else."""
+    return value if isinstance(value, str) else None
 
 
 def jira_says(resp):
@@ -139,17 +169,20 @@ def find_group(client, name):
         # group/bulk is the non-deprecated lookup on Cloud; GET /group is deprecated there.
         what = 'Looking up group %s' % name
         resp = expect(client.request('GET', '/group/bulk', params={'groupName': name}, what=what), what, ok=(200,))
-        data = resp.json() or {}
-        for value in data.get('values') or []:
-            if str(value.get('name', '')).lower() == name.lower():
-                return {'name': value.get('name'), 'group_id': value.get('groupId')}
+        data = answer(resp, what)
+        for value in records(data.get('values') or [], what):
+            if (text(value.get('name')) or '').lower() == name.lower():
+                return {'name': value['name'], 'group_id': text(value.get('groupId'))}
         return None
     what = 'Looking up group %s' % name
     resp = client.request('GET', '/group', params={'groupname': name}, what=what, ok=(200,))
     if resp.status == 404:
         return None
-    data = expect(resp, what, ok=(200,)).json() or {}
-    return {'name': data.get('name', name), 'group_id': data.get('groupId')}
+    data = answer(expect(resp, what, ok=(200,)), what)
+    found = text(data.get('name'))
+    if found is not None and found.lower() != name.lower():
+        raise AdminError('%s: Jira answered with another group (%s).' % (what, found), 'not_jira')
+    return {'name': found or name, 'group_id': text(data.get('groupId'))}
 
 
 def require_group(client, name):
@@ -164,8 +197,12 @@ def group_members(client, group):
     """Members of a group as user summaries (inactive users included)."""
     params = group_params(group['name'], group.get('group_id'))
     params['includeInactiveUsers'] = 'true'
-    values = paginate(client, '/group/member', params, 'Listing members of group %s' % group['name'])
-    return [user_summary(v) for v in values]
+    what = 'Listing members of group %s' % group['name']
+    members = [user_summary(v) for v in records(paginate(client, '/group/member', params, what), what)]
+    if not all(user_ident(client, m) for m in members):
+        raise AdminError('%s: a member has no %s, as every Jira user has.' % (what, 'accountId' if is_cloud(client) else 'name'),
+                         'not_jira')
+    return members
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,15 +211,16 @@ def group_members(client, group):
 
 def user_summary(data):
     """The user fields these modules return, the same keys on Cloud and Data Center."""
-    data = data or {}
+    data = data if isinstance(data, dict) else {}
+    active = data.get('active')
     return {
-        'account_id': data.get('accountId'),
-        'name': data.get('name') or None,
-        'key': data.get('key') or None,
-        'display_name': data.get('displayName'),
-        'email_address': data.get('emailAddress'),
-        'active': data.get('active'),
-        'account_type': data.get('accountType'),
+        'account_id': text(data.get('accountId')),
+        'name': text(data.get('name')) or None,
+        'key': text(data.get('key')) or None,
+        'display_name': text(data.get('displayName')),
+        'email_address': text(data.get('emailAddress')),
+        'active': active if isinstance(active, bool) else None,
+        'account_type': text(data.get('accountType')),
     }
 
 
@@ -199,19 +237,31 @@ def same_user(client, ident, summary):
     return low == (summary.get('name') or '').lower()
 
 
+def is_user(client, ident, summary, by_account_id=False):
+    """Whether a user summary Jira sent back is the user that was asked for: same accountId
+    (Cloud, when asked by accountId) or email address (Cloud), same login name (Data Center)."""
+    if is_cloud(client):
+        if by_account_id:
+            return bool(summary.get('account_id')) and summary['account_id'] == ident
+        return bool(summary.get('account_id')) and ident.lower() == (summary.get('email_address') or '').lower()
+    return ident.lower() == (summary.get('name') or '').lower()
+
+
 def find_user(client, ident, expand=None):
     """A user summary for an email address or accountId (Cloud) or login name (DC), or None."""
     if is_cloud(client):
         if '@' in ident:
             what = 'Searching for user %s' % ident
             resp = expect(client.request('GET', '/user/search', params={'query': ident}, what=what), what, ok=(200,))
-            matches = [u for u in (resp.json() or []) if isinstance(u, dict)
-                       and (u.get('emailAddress') or '').lower() == ident.lower()]
+            matches = [u for u in records(answer(resp, what, list), what)
+                       if (text(u.get('emailAddress')) or '').lower() == ident.lower()]
             if not matches:
                 return None
             if not expand:
                 return user_summary(matches[0])
-            ident = matches[0].get('accountId')
+            ident = text(matches[0].get('accountId'))
+            if not ident:
+                raise AdminError('%s: the matching user has no accountId.' % what, 'not_jira')
         params = {'accountId': ident}
     else:
         params = {'username': ident}
@@ -221,13 +271,21 @@ def find_user(client, ident, expand=None):
     resp = client.request('GET', '/user', params=params, what=what, ok=(200,))
     if resp.status == 404:
         return None
-    data = expect(resp, what, ok=(200,)).json()
+    data = answer(expect(resp, what, ok=(200,)), what)
     summary = user_summary(data)
-    if expand and isinstance(data, dict):
-        summary['groups'] = sorted(i.get('name') for i in (data.get('groups') or {}).get('items') or [] if i.get('name'))
-        summary['application_roles'] = sorted(
-            i.get('key') for i in (data.get('applicationRoles') or {}).get('items') or [] if i.get('key'))
+    if not is_user(client, ident, summary, by_account_id=is_cloud(client)):
+        raise AdminError('%s: Jira answered with something other than this user.' % what, 'not_jira')
+    if expand:
+        summary['groups'] = _item_names(data, 'groups', 'name', what)
+        summary['application_roles'] = _item_names(data, 'applicationRoles', 'key', what)
     return summary
+
+
+def _item_names(data, field, attr, what):
+    wrapper = data.get(field) or {}
+    if not isinstance(wrapper, dict):
+        raise AdminError('%s: the %s of the user are not in the form Jira returns.' % (what, field), 'not_jira')
+    return sorted(text(i.get(attr)) for i in records(wrapper.get('items') or [], what) if text(i.get(attr)))
 
 
 def require_user(client, ident):

@@ -25,6 +25,7 @@ import base64
 import datetime
 import email.utils
 import hashlib
+import ipaddress
 import json
 import math
 import os
@@ -37,12 +38,16 @@ import traceback
 import zlib
 
 try:
-    from urllib.parse import quote, urlsplit
+    from urllib.parse import quote, quote_plus, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, keep the import error clear
-    from urllib import quote  # type: ignore
+    from urllib import quote, quote_plus  # type: ignore
     from urlparse import urlsplit  # type: ignore
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+# The config writer's own escaping (it imports nothing from here, so there is no import cycle):
+# every spelling a config file can hold is masked with the very function that writes it.
+from ansible_collections.integrations.jira.plugins.module_utils._config_formats import _yaml_quote, env_quote
 
 # requests is imported on first use: the config writer imports this file on every target host
 # for the URL rules and fingerprints, and must not pay for (or need) requests there.
@@ -101,8 +106,15 @@ BACKOFF_MAX_SECONDS = 30.0
 SERAPH_FAILURES = ('AUTHENTICATED_FAILED', 'AUTHENTICATION_DENIED', 'AUTHORISATION_FAILED')
 
 URL_EXAMPLE = 'https://your-site.atlassian.net'
+# Atlassian Cloud service accounts have addresses in this domain, and only scoped API tokens.
+SERVICE_ACCOUNT_EMAIL_SUFFIX = '@serviceaccount.atlassian.com'
 _HOST_LABEL_RE = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$')
 _REST_PATH_RE = re.compile(r'/(rest|ex/jira)(/|$)', re.IGNORECASE)
+# host, [IPv6] or host:port, [IPv6]:port and nothing else (userinfo is refused before this).
+_AUTHORITY_RE = re.compile(r'^(?:\[(?P<ipv6>[^\[\]]*)\]|(?P<host>[^:\[\]]*))(?::(?P<port>[^:]*))?\Z')
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: none belongs in a URL,
+# a user name or a token, and each can split a line in a log or a config file.
+_CONTROL_RE = re.compile(u'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
 class JiraError(Exception):
@@ -201,31 +213,148 @@ def basic_auth_value(username, token):
     return base64.b64encode(raw).decode('ascii')
 
 
+def token_spellings(token):
+    """Every way this collection or Ansible may write the token itself: raw (ini, headers), URL
+    encodings, JSON with and without ensure_ascii, the YAML double-quoted form and the env
+    quoting the config writer produces, YAML single quotes and Python's repr."""
+    forms = set([token, quote(token, safe='', errors='surrogateescape'), quote(token, errors='surrogateescape'),
+                 quote_plus(token, safe='', errors='surrogateescape'),
+                 json.dumps(token)[1:-1], json.dumps(token, ensure_ascii=False)[1:-1],
+                 _yaml_quote(token)[1:-1], env_quote(token)[1:-1], repr(token)[1:-1],
+                 token.replace("'", "''")])
+    return set(f for f in forms if f)
+
+
 def secret_values(username, token):
-    """Every form of the token that must never reach output: the token itself, its URL
-    encoding, and the base64 of ``username:token`` (what an Authorization header carries)."""
+    """Every form of the token that must never reach output: its spellings (see
+    :func:`token_spellings`), base64 of the token and of ``username:token`` (what an
+    Authorization header carries). :func:`mask_secrets` also masks any 16-character slice of
+    them, in any letter case."""
     values = set()
     if token:
-        values.add(token)
-        values.add(quote(token, safe=''))
+        values.update(token_spellings(token))
+        values.add(base64.b64encode(token.encode('utf-8', 'surrogateescape')).decode('ascii'))
         if username is not None:
-            values.add(basic_auth_value(username, token))
+            raw = ('%s:%s' % (username, token)).encode('utf-8', 'surrogateescape')
+            values.add(base64.b64encode(raw).decode('ascii'))
     return values
 
 
+REDACTED = '<redacted>'
+# A cut, re-cased or partly echoed secret still leaks when a long piece of it shows: any run of
+# SLICE_LENGTH characters of a secret form is masked. Detection samples the text every
+# _PROBE_STEP characters with a shorter probe, so a long text costs a fraction of a set lookup
+# per character; every sampled hit is then confirmed against the full slices.
+SLICE_LENGTH = 16
+_PROBE_STEP = 8
+_PROBE_LENGTH = SLICE_LENGTH - _PROBE_STEP + 1
+_MASK_CACHE = {}
+
+
+def _fold(text):
+    """Lower-case ``text`` without changing its length (so positions stay valid)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return ''.join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _mask_tables(secrets):
+    key = frozenset(s for s in secrets if s)
+    tables = _MASK_CACHE.get(key)
+    if tables is None:
+        whole, slices, probes = set(), set(), set()
+        for secret in key:
+            low = _fold(secret)
+            whole.add(low)
+            if len(low) >= SLICE_LENGTH:
+                slices.update(low[i:i + SLICE_LENGTH] for i in range(len(low) - SLICE_LENGTH + 1))
+                probes.update(low[i:i + _PROBE_LENGTH] for i in range(len(low) - _PROBE_LENGTH + 1))
+        tables = (sorted(whole, key=len, reverse=True), slices, probes)
+        if len(_MASK_CACHE) > 16:
+            _MASK_CACHE.clear()
+        _MASK_CACHE[key] = tables
+    return tables
+
+
+def secret_spans(text, secrets):
+    """Sorted, merged (start, end) ranges of ``text`` that show a secret: a whole form or any
+    SLICE_LENGTH-character slice of one, compared case-insensitively."""
+    if not text:
+        return []
+    whole, slices, probes = _mask_tables(secrets)
+    low = _fold(text)
+    spans = []
+    for secret in whole:
+        at = low.find(secret)
+        while at >= 0:
+            spans.append((at, at + len(secret)))
+            at = low.find(secret, at + 1)
+    if slices:
+        n = len(low)
+        for i in range(0, n - _PROBE_LENGTH + 1, _PROBE_STEP):
+            if low[i:i + _PROBE_LENGTH] not in probes:
+                continue
+            for start in range(max(0, i - (SLICE_LENGTH - _PROBE_LENGTH)), min(i, n - SLICE_LENGTH) + 1):
+                if low[start:start + SLICE_LENGTH] in slices:
+                    spans.append((start, start + SLICE_LENGTH))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [tuple(m) for m in merged]
+
+
 def mask_secrets(text, secrets):
-    """Replace every secret in ``text``. Longest first, so a secret that contains a shorter
-    one is never left half-visible."""
+    """``text`` with every secret form, and every SLICE_LENGTH-character slice of one, replaced
+    by ``<redacted>`` in any letter case (server text may echo a header upper- or lower-cased)."""
     if not text:
         return text
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, '<redacted>')
-    return text
+    spans = secret_spans(text, secrets)
+    if not spans:
+        return text
+    out = []
+    pos = 0
+    for start, end in spans:
+        out.append(text[pos:start])
+        out.append(REDACTED)
+        pos = end
+    out.append(text[pos:])
+    return ''.join(out)
+
+
+def mask_then_cut(text, secrets, limit, keep='head'):
+    """Mask first, then cut to ``limit`` characters (the start, or with ``keep='tail'`` the end):
+    cutting first could split a secret into pieces the mask no longer recognises."""
+    if not text:
+        return text
+    text = mask_secrets(text, secrets)
+    if len(text) <= limit:
+        return text
+    return text[-limit:] if keep == 'tail' else text[:limit]
+
+
+def mask_data(value, secrets):
+    """A copy of ``value`` (dicts, lists, strings) with :func:`mask_secrets` applied to every
+    string, keys included: module results carry fields the server chose."""
+    if isinstance(value, str):
+        return mask_secrets(value, secrets)
+    if isinstance(value, dict):
+        return dict((mask_data(k, secrets), mask_data(v, secrets)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [mask_data(v, secrets) for v in value]
+    return value
 
 
 def is_cloud_host(hostname):
     hostname = (hostname or '').lower().rstrip('.')
     return hostname in CLOUD_GATEWAY_HOSTS or any(hostname.endswith(s) for s in CLOUD_HOST_SUFFIXES)
+
+
+def _has_control(text):
+    return bool(_CONTROL_RE.search(text))
 
 
 def _bad_url(option, problem, fix):
@@ -246,8 +375,11 @@ def normalize_url(url, allow_insecure_http=False, option='url'):
         raise _bad_url(option, 'is longer than 2048 characters', fix_root)
     if re.search(r'\s', url):
         raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
-    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in url):
+    if _has_control(url):
         raise _bad_url(option, 'contains control characters', fix_root)
+    if '\\' in url:
+        # Browsers and some proxies read a backslash as "/", Python's URL parser does not.
+        raise _bad_url(option, 'contains a backslash', 'Use forward slashes: ' + fix_root)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -260,27 +392,42 @@ def normalize_url(url, allow_insecure_http=False, option='url'):
                        'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
     if parts.query or parts.fragment or '?' in url or '#' in url:
         raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
-    try:
-        hostname = parts.hostname
-        port = parts.port
-    except ValueError:
-        raise _bad_url(option, 'has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
-    if not hostname:
-        raise _bad_url(option, 'has no host', fix_root)
-    try:
-        hostname.encode('ascii')
-    except UnicodeError:
-        # Look-alike characters in host names are a phishing classic; insist on the ASCII form.
-        raise _bad_url(option, 'has a non-ASCII host name', 'Give the ASCII (punycode, xn--...) form of the host name.')
-    hostname = hostname.lower().rstrip('.')
-    if parts.netloc.startswith('['):
+    # The authority is parsed here, not by urlsplit: urlsplit ignores what follows "]" in
+    # "[::1]x", drops an empty port ("host:") and leaves percent-escapes in the host.
+    bad_port = ('has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
+    authority = _AUTHORITY_RE.match(parts.netloc)
+    if not authority:
+        raise _bad_url(option, 'has junk after the host or an invalid host (an IPv6 address goes in [...], '
+                               'followed by nothing or :port)', fix_root)
+    ipv6, hostname, port_text = authority.group('ipv6'), authority.group('host'), authority.group('port')
+    if port_text is not None:
+        if port_text == '':
+            raise _bad_url(option, 'has an empty port after ":"', 'Give the port number, or remove the ":".')
+        if not re.match(r'^[0-9]{1,5}\Z', port_text) or not 0 < int(port_text) <= 65535:
+            raise _bad_url(option, *bad_port)
+    port = int(port_text) if port_text else None
+    if ipv6 is not None:
+        try:
+            if '%' in ipv6:
+                raise ValueError('zone id')
+            hostname = ipaddress.IPv6Address(ipv6).compressed
+        except ValueError:
+            raise _bad_url(option, 'has an invalid IPv6 address in [...] (no zone id)', fix_root)
         host_for_url = '[%s]' % hostname
     else:
-        if not all(_HOST_LABEL_RE.match(label) for label in hostname.split('.')):
+        if not hostname:
+            raise _bad_url(option, 'has no host', fix_root)
+        if '%' in hostname:
+            raise _bad_url(option, 'has a percent-encoded host name', 'Write the host name out: ' + fix_root)
+        try:
+            hostname.encode('ascii')
+        except UnicodeError:
+            # Look-alike characters in host names are a phishing classic; insist on the ASCII form.
+            raise _bad_url(option, 'has a non-ASCII host name', 'Give the ASCII (punycode, xn--...) form of the host name.')
+        hostname = hostname.lower().rstrip('.')
+        if not hostname or not all(_HOST_LABEL_RE.match(label) for label in hostname.split('.')):
             raise _bad_url(option, 'has an invalid host name', fix_root)
         host_for_url = hostname
-    if port == 0:
-        raise _bad_url(option, 'has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
     if port is not None and not ((scheme == 'https' and port == 443) or (scheme == 'http' and port == 80)):
         host_for_url = '%s:%d' % (host_for_url, port)
 
@@ -468,36 +615,74 @@ CONNECTION_REQUIRED_TOGETHER = [('client_cert', 'client_key')]
 
 
 def register_secrets(module, username, token):
-    """Make Ansible scrub every derived form of the token from the module's result too."""
-    module.no_log_values.update(secret_values(username, token))
+    """Make Ansible scrub every derived form of the token from the module's result too (Ansible
+    compares exactly, so the upper- and lower-case spellings are added as well)."""
+    if not isinstance(token, str) or not token or not _is_utf8_text(token):
+        return
+    if username is not None and (not isinstance(username, str) or not _is_utf8_text(username)):
+        username = None
+    values = secret_values(username, token)
+    if len(token) >= MIN_TOKEN_LENGTH:
+        for value in list(values):
+            values.update((value.upper(), value.lower()))
+    module.no_log_values.update(values)
 
 
 MAX_TOKEN_LENGTH = 8192
+# Atlassian API tokens and personal access tokens are far longer. A very short "token" is a
+# slip, and Ansible would mask its characters wherever they occur in any message (no_log).
+MIN_TOKEN_LENGTH = 8
 MAX_USERNAME_LENGTH = 255
 
 
-def _has_control(text):
-    return any(ord(c) < 0x20 or ord(c) == 0x7f for c in text)
+def _is_utf8_text(text):
+    try:
+        text.encode('utf-8')
+    except UnicodeError:  # lone surrogates (undecodable bytes in a variable)
+        return False
+    return True
 
 
-def check_credentials(username, token, auth_type='basic'):
+def check_credentials(username, token, auth_type='basic', url=None):
     """Refuse, before any request, credentials that could only fail: each failed login feeds
-    Jira's CAPTCHA counter, and an empty token would be answered as anonymous."""
+    Jira's CAPTCHA counter, and an empty token would be answered as anonymous. Every module
+    that takes credentials (the API modules and the config writer) runs this one check; with
+    ``url`` the URL is checked for control characters too (its full rules: :func:`normalize_url`)."""
+    if url is not None and isinstance(url, str) and (_has_control(url) or not _is_utf8_text(url)):
+        raise JiraError('invalid_url', 'Option url contains control characters (a newline, NUL or similar) or '
+                                       'undecodable bytes. Give the plain https:// root URL of the Jira site.')
     if token is None or token == '':
         raise JiraError('invalid_credentials', 'Option api_token is empty: Jira would answer as an anonymous user. '
                                                'Give the API token (from Ansible Vault).')
+    if not isinstance(token, str) or not _is_utf8_text(token):
+        raise JiraError('invalid_credentials', 'Option api_token is not valid text (undecodable bytes). Give the '
+                                               'token exactly as Atlassian showed it.')
     if token != token.strip():
         raise JiraError('invalid_credentials', 'Option api_token has leading or trailing whitespace (a copy-paste '
                                                'slip?). API tokens contain none: remove it.')
     if _has_control(token):
-        raise JiraError('invalid_credentials', 'Option api_token contains control characters (a newline?). Give the '
-                                               'token exactly as Atlassian showed it.')
+        raise JiraError('invalid_credentials', 'Option api_token contains control characters (a newline, NUL or '
+                                               'similar). Give the token exactly as Atlassian showed it.')
     if len(token) > MAX_TOKEN_LENGTH:
         raise JiraError('invalid_credentials', 'Option api_token is longer than %d characters; Atlassian API tokens '
                                                'and personal access tokens are far shorter. Check what the variable '
                                                'holds.' % MAX_TOKEN_LENGTH)
+    if auth_type == 'bearer':
+        try:
+            token.encode('latin-1')
+        except UnicodeError:
+            # HTTP header values are latin-1: such a token cannot even be sent, and no Jira
+            # personal access token contains these characters.
+            raise JiraError('invalid_credentials', 'Option api_token contains characters that cannot be sent in an '
+                                                   'HTTP Authorization header (outside Latin-1). Jira personal '
+                                                   'access tokens are plain ASCII: check what the variable holds.')
+    if username is not None and (not isinstance(username, str) or not _is_utf8_text(username)
+                                 or _has_control(username)):
+        raise JiraError('invalid_credentials', 'Option username contains control characters (a newline, NUL or '
+                                               'similar) or undecodable bytes. Give the account name as plain text '
+                                               '(Cloud: the email address; Data Center: the login name).')
     if auth_type == 'basic':
-        if not username or username != username.strip() or _has_control(username):
+        if not username or username != username.strip():
             raise JiraError('invalid_credentials', 'Option username must be a non-empty account name without '
                                                    'surrounding whitespace or control characters (Cloud: the email '
                                                    'address; Data Center: the login name).')
@@ -506,6 +691,10 @@ def check_credentials(username, token, auth_type='basic'):
                                                    'cannot carry it).')
     if username is not None and len(username) > MAX_USERNAME_LENGTH:
         raise JiraError('invalid_credentials', 'Option username is longer than %d characters.' % MAX_USERNAME_LENGTH)
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise JiraError('invalid_credentials', 'Option api_token is shorter than %d characters, which no Atlassian '
+                                               'API token or personal access token is (a placeholder or a slip?). '
+                                               'Give the real token.' % MIN_TOKEN_LENGTH)
 
 
 def client_from_module(module, fail_on_error=True):
@@ -729,6 +918,25 @@ class _BrokenAnswer(Exception):
     """The connection failed after the status line: retried like a connection error."""
 
 
+# Jira's answers nest a few levels; far deeper JSON is hostile (Python's parser would run out
+# of stack on it) and is treated as "not Jira".
+MAX_JSON_DEPTH = 64
+# What is kept of each message Jira (or whatever answers) sends, after masking.
+MAX_SERVER_MESSAGE = 300
+MAX_SERVER_MESSAGES = 5
+
+
+def _too_deep(data, limit=MAX_JSON_DEPTH):
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
 class JiraResponse:
     def __init__(self, status, headers, body, url):
         self.status = status
@@ -737,19 +945,25 @@ class JiraResponse:
         self.url = url
         self._data = None
         self._parsed = False
+        # Set by the client that received the answer: server text is masked with them before
+        # any cut (see error_messages).
+        self.secrets = ()
 
     @property
     def content_type(self):
         return (self.headers.get('Content-Type') or '').split(';')[0].strip().lower()
 
     def json(self):
-        """The decoded JSON body, or None when the body is not JSON."""
+        """The decoded JSON body, or None when the body is not JSON (or nests absurdly deep)."""
         if not self._parsed:
             self._parsed = True
             try:
-                self._data = json.loads(self.body.decode('utf-8'))
-            except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested thousands deep
-                self._data = None
+                data = json.loads(self.body.decode('utf-8'))
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                data = None
+            if data is not None and _too_deep(data):
+                data = None
+            self._data = data
         return self._data
 
     def looks_like_html(self):
@@ -757,19 +971,22 @@ class JiraResponse:
         return self.content_type in ('text/html', 'application/xhtml+xml') or head.startswith(b'<!doctype') or head.startswith(b'<html')
 
     def error_messages(self):
-        """Jira's ErrorCollection messages (errorMessages + errors), when the body has them."""
+        """Jira's ErrorCollection messages (errorMessages + errors), when the body has them:
+        each masked first, then cut (a cut could split a secret past recognition)."""
         data = self.json()
         messages = []
         if isinstance(data, dict):
-            for m in data.get('errorMessages') or []:
-                messages.append(str(m))
+            listed = data.get('errorMessages')
+            if isinstance(listed, list):
+                messages.extend(str(m) for m in listed[:MAX_SERVER_MESSAGES] if isinstance(m, (str, int, float)))
             errors = data.get('errors')
             if isinstance(errors, dict):
-                for k, v in sorted(errors.items()):
-                    messages.append('%s: %s' % (k, v))
+                for k, v in sorted(errors.items())[:MAX_SERVER_MESSAGES]:
+                    if isinstance(v, (str, int, float)):
+                        messages.append('%s: %s' % (k, v))
             if not messages and isinstance(data.get('message'), str):
                 messages.append(data['message'])
-        return [m[:300] for m in messages[:5]]
+        return [mask_then_cut(m, self.secrets, MAX_SERVER_MESSAGE) for m in messages[:MAX_SERVER_MESSAGES]]
 
 
 class JiraClient:
@@ -915,7 +1132,7 @@ class JiraClient:
                 raise self._fail('timeout', 'Could not reach Jira at %s in time: it stopped sending its answer for '
                                             'more than timeout=%s seconds. Check the network path (proxy, firewall) '
                                             'to it, or raise timeout.' % (_origin(url), self.timeout))
-            raise _BrokenAnswer('the connection broke in the middle of the answer (%s)' % _short_exc(e))
+            raise _BrokenAnswer('the connection broke in the middle of the answer (%s)' % _short_exc(e, self._secrets))
         finally:
             _current.deadline = None
             deadline.close()
@@ -938,20 +1155,20 @@ class JiraClient:
                                               'uses a private CA, give its certificate in ca_path; check that the URL '
                                               'host matches the certificate and that it has not expired. '
                                               'validate_certs=false only for a throwaway test instance.'
-                                 % (_origin(url), _short_exc(e)))
+                                 % (_origin(url), _short_exc(e, self._secrets)))
             except (rq.exceptions.ConnectTimeout, rq.exceptions.ReadTimeout) as e:
                 raise self._fail('timeout', 'Could not reach Jira at %s: no answer within timeout=%s seconds (%s). '
                                             'Check the network path (proxy, firewall) or raise timeout.'
-                                 % (_origin(url), self.timeout, _short_exc(e)))
+                                 % (_origin(url), self.timeout, _short_exc(e, self._secrets)))
             except (rq.exceptions.ConnectionError, _BrokenAnswer) as e:
                 last = self._fail('connection_error', 'Could not reach Jira at %s: %s. Check the host name, the port, '
                                                       'DNS, any proxy, and that Jira is running and reachable from '
-                                                      'this host.' % (_origin(url), _short_exc(e)))
+                                                      'this host.' % (_origin(url), _short_exc(e, self._secrets)))
                 wait = self.policy.next_wait(attempt, waited)
                 if wait is None:
                     raise last
             except rq.exceptions.RequestException as e:
-                raise self._fail('connection_error', 'Could not reach Jira at %s: %s.' % (_origin(url), _short_exc(e)))
+                raise self._fail('connection_error', 'Could not reach Jira at %s: %s.' % (_origin(url), _short_exc(e, self._secrets)))
             else:
                 if resp.status not in RETRY_STATUSES:
                     return resp
@@ -968,8 +1185,14 @@ class JiraClient:
 
     # -- Jira semantics ---------------------------------------------------------------------
 
+    def _adopt(self, resp):
+        """Let ``resp`` mask this client's secrets in the server text it hands out."""
+        resp.secrets = self._secrets
+        return resp
+
     def _status_error(self, resp, what):
         """Map a non-2xx answer to exactly one failure_reason."""
+        self._adopt(resp)
         status = resp.status
         seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
         denied = resp.headers.get('X-Authentication-Denied-Reason') or ''
@@ -986,14 +1209,23 @@ class JiraClient:
         if status == 401:
             hints = []
             if self.deployment == 'cloud':
+                # Most relevant first. The token itself tells nothing: classic and scoped API
+                # tokens both start with ATATT. Service accounts (...@serviceaccount.atlassian.com)
+                # only have scoped tokens, so for them the gateway hint leads; otherwise it is last.
                 if self.auth_type == 'basic' and self.username and '@' not in self.username:
                     hints.append('on Jira Cloud the username is the account\'s email address')
+                scoped_hint = None
                 if not self.scoped_token:
-                    hints.append('a scoped API token (and every service-account token) works only through the API '
-                                 'gateway: set scoped_token=true')
+                    scoped_hint = ('a scoped API token (and every service-account token) works only through the API '
+                                   'gateway: set scoped_token=true')
+                    if (self.username or '').lower().endswith(SERVICE_ACCOUNT_EMAIL_SUFFIX):
+                        hints.append(scoped_hint)
+                        scoped_hint = None
                 elif 'scope does not match' in resp.body.decode('utf-8', 'replace'):
                     hints.append('the scoped token lacks a scope this check needs (read:jira-user)')
                 hints.append('tokens expire (at most one year after creation) and are revoked when the account leaves')
+                if scoped_hint:
+                    hints.append(scoped_hint)
             else:
                 hints.append('on Data Center the username is the login name, not the email')
                 if self.auth_type == 'basic':
@@ -1029,8 +1261,10 @@ class JiraClient:
 
     def _anonymous_or_not_jira(self, resp, what):
         """A 2xx that is not what an authenticated Jira REST call returns."""
-        seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
-        if any(reason in seraph for reason in SERAPH_FAILURES):
+        self._adopt(resp)
+        seraph = _seraph_failure(resp)
+        if seraph:
+            # Only the known reason is repeated, never the header as sent (it is server text).
             return self._fail('anonymous_response', 'Jira answered %s as an anonymous user (X-Seraph-LoginReason: %s): '
                                                     'the credentials were not accepted. Check the username and the '
                                                     'API token.' % (what, seraph), resp.status)
@@ -1057,6 +1291,7 @@ class JiraClient:
         return self.check_json(resp, what, expect)
 
     def check_json(self, resp, what, expect=dict):
+        self._adopt(resp)
         if not 200 <= resp.status < 300:
             raise self._status_error(resp, what)
         data = resp.json()
@@ -1070,7 +1305,7 @@ class JiraClient:
         so callers can read Jira's ErrorCollection), raises JiraError for the rest."""
         self.resolve()
         what = what or '%s %s' % (method, path)
-        resp = self.send(method, self.api_url + path, params=params, json_body=json_body)
+        resp = self._adopt(self.send(method, self.api_url + path, params=params, json_body=json_body))
         if resp.status in ok or resp.status in (400, 404):
             if 200 <= resp.status < 300 and resp.body.strip() and resp.json() is None:
                 raise self._anonymous_or_not_jira(resp, what)
@@ -1134,14 +1369,16 @@ class JiraClient:
         what = 'GET /myself'
         resp = self.send('GET', self.api_url + '/myself', params=params)
         data = self.check_json(resp, what)
-        seraph = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
         identity = data.get('accountId') if self.deployment == 'cloud' else (data.get('name') or data.get('key'))
-        if any(reason in seraph for reason in SERAPH_FAILURES) or not identity or not isinstance(identity, str):
+        # A 2xx with a complete user object still proves nothing when Seraph says the login
+        # failed: Jira Cloud answers bad credentials as anonymous, and a proxy may add a user.
+        if _seraph_failure(resp) or not identity or not isinstance(identity, str):
             raise self._anonymous_or_not_jira(resp, what)
         if data.get('active') is False:
+            name = data.get('displayName')
             raise self._fail('account_inactive', 'The Jira account %s is deactivated. Reactivate it (Jira '
                                                  'administration, User management) or use an active service account.'
-                             % (data.get('displayName') or identity))
+                             % (name if isinstance(name, str) and name else identity))
         return data
 
     def get_server_info(self):
@@ -1158,7 +1395,7 @@ class JiraClient:
         if self.deployment == 'cloud':
             params['permissions'] = ','.join(permissions)
         what = 'GET /mypermissions for project %s' % project_key
-        resp = self.send('GET', self.api_url + '/mypermissions', params=params)
+        resp = self._adopt(self.send('GET', self.api_url + '/mypermissions', params=params))
         if resp.status in (400, 404) and resp.json() is not None:
             raise self._fail('project_not_found', 'Project %s does not exist or this account cannot see it (HTTP %d). '
                                                   'Check the project key and the account\'s project access.%s'
@@ -1167,9 +1404,18 @@ class JiraClient:
                              resp.status)
         data = self.check_json(resp, what)
         table = data.get('permissions')
-        if not isinstance(table, dict):
+        if not isinstance(table, dict) or not all(isinstance(table.get(key, {}), dict) for key in permissions):
             raise self._anonymous_or_not_jira(resp, what)
-        return dict((key, bool((table.get(key) or {}).get('havePermission'))) for key in permissions)
+        return dict((key, (table.get(key) or {}).get('havePermission') is True) for key in permissions)
+
+
+def _seraph_failure(resp):
+    """The SERAPH_FAILURES value in the X-Seraph-LoginReason header (any case), or None."""
+    header = (resp.headers.get('X-Seraph-LoginReason') or '').upper()
+    for reason in SERAPH_FAILURES:
+        if reason in header:
+            return reason
+    return None
 
 
 # (words found in the exception text, lower case) -> the clean phrase a message shows.
@@ -1188,22 +1434,23 @@ _EXC_PHRASES = (
 _CERT_REASON_RE = re.compile(r"certificate verify failed: (.*?)\s*(?:\(_ssl\.c|[\"\]]|'\)|$)", re.IGNORECASE)
 
 
-def _short_exc(exc):
+def _short_exc(exc, secrets=()):
     """A clean phrase for a transport exception (connection refused, host name not resolved (DNS),
-    timed out, connection reset, certificate verify failed: <reason>) without nested reprs or errno."""
+    timed out, connection reset, certificate verify failed: <reason>) without nested reprs or errno.
+    Free text is masked before it is cut (a cut secret would escape the mask)."""
     text = ' '.join(str(exc).split())
     low = text.lower()
     if 'certificate_verify_failed' in low or 'certificate verify failed' in low:
         match = _CERT_REASON_RE.search(text)
         reason = match.group(1).strip().rstrip('.') if match else ''
-        return ('certificate verify failed: %s' % reason if reason else 'certificate verify failed')[:200]
+        return mask_then_cut('certificate verify failed: %s' % reason if reason else 'certificate verify failed', secrets, 200)
     if 'wrong_version_number' in low or 'wrong version number' in low:
         return 'TLS handshake failed (the server does not speak TLS on this port)'
     for markers, phrase in _EXC_PHRASES:
         if any(marker in low for marker in markers):
             return phrase
     text = re.sub(r'<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*', '', text)
-    return (text[:200] if text else exc.__class__.__name__)
+    return mask_then_cut(text, secrets, 200) if text else exc.__class__.__name__
 
 
 def _origin(url):

@@ -130,22 +130,33 @@ failure_reason:
 from ansible_collections.integrations.jira.plugins.module_utils._jira_admin import (
     AdminError,
     admin_module,
+    answer,
     expect,
     find_user,
     is_cloud,
+    mask_data,
+    records,
     require_group,
     run,
+    text,
 )
 
 ADMIN_HUB = 'https://admin.atlassian.com'
 
 
-def _role_view(data):
+def _names(data, field, what):
+    names = data.get(field) or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise AdminError('%s: the %s are not the list of group names Jira returns.' % (what, field), 'not_jira')
+    return sorted(names)
+
+
+def _role_view(data, what):
     return {
-        'key': data.get('key'),
-        'name': data.get('name'),
-        'groups': sorted(data.get('groups') or []),
-        'default_groups': sorted(data.get('defaultGroups') or []),
+        'key': text(data.get('key')),
+        'name': text(data.get('name')),
+        'groups': _names(data, 'groups', what),
+        'default_groups': _names(data, 'defaultGroups', what),
     }
 
 
@@ -153,12 +164,16 @@ def get_role(client, key):
     what = 'Reading application role %s' % key
     resp = client.request('GET', '/applicationrole/%s' % key, what=what, ok=(200,))
     if resp.status == 404:
-        known = expect(client.request('GET', '/applicationrole', what='Listing application roles', ok=(200,)),
-                       'Listing application roles', ok=(200,)).json() or []
+        listing = 'Listing application roles'
+        known = records(answer(expect(client.request('GET', '/applicationrole', what=listing, ok=(200,)),
+                                      listing, ok=(200,)), listing, list), listing)
         raise AdminError('Jira has no application role %s. Known roles: %s.'
-                         % (key, ', '.join(sorted(r.get('key', '?') for r in known)) or 'none'),
+                         % (key, ', '.join(sorted(text(r.get('key')) or '?' for r in known)) or 'none'),
                          'missing_application_role')
-    return expect(resp, what, ok=(200,)).json() or {}
+    data = answer(expect(resp, what, ok=(200,)), what)
+    if text(data.get('key')) is not None and data['key'] != key:
+        raise AdminError('%s: Jira answered with another role (%s).' % (what, data['key']), 'not_jira')
+    return data
 
 
 def ensure(module, client):
@@ -166,7 +181,7 @@ def ensure(module, client):
     key = p['key']
     cloud = is_cloud(client)
     data = get_role(client, key)
-    before = _role_view(data)
+    before = _role_view(data, 'Reading application role %s' % key)
     current = dict((g.lower(), g) for g in before['groups'])
 
     added, removed = [], []
@@ -195,7 +210,7 @@ def ensure(module, client):
         what = 'Updating application role %s' % key
         resp = expect(client.request('PUT', '/applicationrole/%s' % key, json_body=body, what=what, ok=(200,)),
                       what, ok=(200,))
-        after = _role_view(resp.json() or data)
+        after = _role_view(answer(resp, what, empty=data), what)
 
     result = {
         'changed': bool(added or removed),
@@ -225,7 +240,7 @@ def ensure(module, client):
                         % (', '.join(after['groups']) or 'none yet'))
             module.fail_json(msg='User %s does not have %s product access (application role %s): %s.'
                              % (p['user'], before['name'] or key, key, todo),
-                             failure_reason='missing_application_role', **result)
+                             failure_reason='missing_application_role', **mask_data(result, client._secrets))
     return result
 
 

@@ -253,7 +253,9 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     check_credentials,
     client_from_module,
     connection_argument_spec,
+    mask_data,
     register_secrets,
+    secret_values,
     token_fingerprint,
 )
 
@@ -287,22 +289,29 @@ def check_inputs(params):
 
 
 def account_summary(data):
+    """The account fields returned; a field of another JSON type than Jira's is left out (None)."""
+    def text(key):
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    active = data.get('active')
     return dict(
-        account_id=data.get('accountId'),
-        name=data.get('name') or None,
-        key=data.get('key') or None,
-        display_name=data.get('displayName'),
-        email_address=data.get('emailAddress'),
-        active=data.get('active'),
-        account_type=data.get('accountType'),
-        time_zone=data.get('timeZone'),
+        account_id=text('accountId'),
+        name=text('name') or None,
+        key=text('key') or None,
+        display_name=text('displayName'),
+        email_address=text('emailAddress'),
+        active=active if isinstance(active, bool) else None,
+        account_type=text('accountType'),
+        time_zone=text('timeZone'),
     )
 
 
 def _items(data, field, attr):
     wrapper = data.get(field)
     items = wrapper.get('items') if isinstance(wrapper, dict) else None
-    return [item.get(attr) for item in items or [] if isinstance(item, dict) and item.get(attr)]
+    return [item.get(attr) for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict) and isinstance(item.get(attr), str) and item.get(attr)]
 
 
 def run_checks(client, params, result):
@@ -314,8 +323,8 @@ def run_checks(client, params, result):
     me = client.myself(expand)
     result.update(api_url=client.api_url, deployment=client.deployment, account=account_summary(me))
     if client.server_info:
-        result['server'] = dict(version=client.server_info.get('version'),
-                                deployment_type=client.server_info.get('deploymentType'))
+        result['server'] = dict((field, value if isinstance(value, str) else None) for field, value in (
+            ('version', client.server_info.get('version')), ('deployment_type', client.server_info.get('deploymentType'))))
     account = result['account']
     who = account['display_name'] or account['account_id'] or account['name']
 
@@ -375,6 +384,7 @@ def main():
                            required_if=CONNECTION_REQUIRED_IF, required_together=CONNECTION_REQUIRED_TOGETHER)
     params = module.params
     register_secrets(module, params.get('username'), params['api_token'])
+    secrets = secret_values(params.get('username'), params['api_token'])
     result = dict(changed=False, valid=False, failure_reason=None, msg='', url=None,
                   token_fingerprint=token_fingerprint(params['api_token']))
     try:
@@ -387,11 +397,13 @@ def main():
         module.fail_json(**result)
     except JiraError as e:
         result.update(failure_reason=e.failure_reason, msg=e.msg)
+        # The result holds what the server sent (account fields): masked like every message.
+        result = mask_data(result, secrets)
         if params['fail_on_invalid']:
             module.fail_json(**result)
         module.exit_json(**result)
     result.update(valid=True, msg='Jira accepted the credentials of %s (%s, %s).' % (who, result['deployment'], result['api_url']))
-    module.exit_json(**result)
+    module.exit_json(**mask_data(result, secrets))
 
 
 if __name__ == '__main__':

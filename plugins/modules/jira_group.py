@@ -92,11 +92,13 @@ failure_reason:
 from ansible_collections.integrations.jira.plugins.module_utils._jira_admin import (
     AdminError,
     admin_module,
+    answer,
     expect,
     find_group,
     group_params,
     jira_says,
     run,
+    text,
 )
 
 
@@ -119,8 +121,12 @@ def ensure(module, client):
                     # Cloud's group lookup matches the exact name; Jira refuses names that differ only in case.
                     hint = ' A group whose name differs only in upper/lower case exists: give its exact name.'
                 raise AdminError('%s failed (HTTP 400).%s%s' % (what, jira_says(resp), hint))
-            data = resp.json() or {}
-            group = {'name': data.get('name', name), 'group_id': data.get('groupId')}
+            data = answer(resp, what, empty={})
+            created = text(data.get('name'))
+            if created is not None and created.lower() != name.lower():
+                raise AdminError('%s: Jira answered HTTP %d with another group (%s), so it is unknown whether %s was '
+                                 'created.' % (what, resp.status, created, name), 'not_jira')
+            group = {'name': created or name, 'group_id': text(data.get('groupId'))}
     elif state == 'absent' and group is not None:
         if not module.check_mode:
             what = 'Deleting group %s' % group['name']

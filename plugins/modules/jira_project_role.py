@@ -100,10 +100,13 @@ except ImportError:  # pragma: no cover
 from ansible_collections.integrations.jira.plugins.module_utils._jira_admin import (
     AdminError,
     admin_module,
+    answer,
     expect,
     jira_says,
+    records,
     require_group,
     run,
+    text,
 )
 
 GROUP_ACTOR = 'atlassian-group-role-actor'
@@ -115,21 +118,26 @@ def role_id(client, project, role):
     if resp.status == 404:
         raise AdminError('Project %s does not exist, or these credentials may not administer it (HTTP 404).%s'
                          % (project, jira_says(resp)), 'project_not_found')
-    roles = expect(resp, what, ok=(200,)).json() or {}
+    roles = answer(expect(resp, what, ok=(200,)), what)
     for name, url in roles.items():
         if name.lower() == role.lower():
-            return name, int(str(url).rstrip('/').rsplit('/', 1)[-1])
+            rid = str(url).rstrip('/').rsplit('/', 1)[-1] if isinstance(url, str) else ''
+            if not rid.isdigit() or len(rid) > 18:
+                raise AdminError('%s: the address of role %s does not end in its numeric id, as Jira\'s does.'
+                                 % (what, name), 'not_jira')
+            return name, int(rid)
     raise AdminError('Project %s has no role %s. Its roles: %s.' % (project, role, ', '.join(sorted(roles)) or 'none'))
 
 
 def role_groups(client, project, rid):
     what = 'Reading role %s of project %s' % (rid, project)
-    data = expect(client.request('GET', '/project/%s/role/%d' % (quote(project, safe=''), rid), what=what, ok=(200,)),
-                  what, ok=(200,)).json() or {}
+    data = answer(expect(client.request('GET', '/project/%s/role/%d' % (quote(project, safe=''), rid), what=what,
+                                        ok=(200,)), what, ok=(200,)), what)
     groups = []
-    for actor in data.get('actors') or []:
+    for actor in records(data.get('actors') or [], what):
         if actor.get('type') == GROUP_ACTOR:
-            groups.append((actor.get('actorGroup') or {}).get('name') or actor.get('name'))
+            group = actor.get('actorGroup')
+            groups.append((text(group.get('name')) if isinstance(group, dict) else None) or text(actor.get('name')))
     return sorted(g for g in groups if g)
 
 

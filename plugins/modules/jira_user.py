@@ -147,6 +147,7 @@ failure_reason:
 from ansible_collections.integrations.jira.plugins.module_utils._jira_admin import (
     AdminError,
     admin_module,
+    answer,
     find_user,
     is_cloud,
     jira_says,
@@ -163,6 +164,22 @@ def _view(user):
     view = dict((k, v) for k, v in user.items() if k in ('account_id', 'name', 'email_address', 'display_name', 'active'))
     view['state'] = 'present'
     return view
+
+
+def _created_user(resp, what, cloud, ident):
+    """The user Jira says it created, when the answer really is that user: any other 2xx (a
+    proxy's page, another account, a list) must not be reported as "created"."""
+    user = user_summary(answer(resp, what))
+    if cloud:
+        # Cloud may hide the email address of the new account; the accountId must be there.
+        same = bool(user['account_id']) and (user['email_address'] is None or user['email_address'].lower() == ident.lower())
+    else:
+        same = (user['name'] or '').lower() == ident.lower()
+    if not same:
+        raise AdminError('%s: Jira answered HTTP %d, but not with the user %s, so it is unknown whether the user was '
+                         'created. Check the user in Jira, and that url points at the Jira root.'
+                         % (what, resp.status, ident), 'not_jira')
+    return user
 
 
 def ensure(module, client):
@@ -201,7 +218,7 @@ def ensure(module, client):
                         hint = (' On Jira Cloud this also happens when the user exists but has no access to Jira: '
                                 'grant it product access at %s.' % ADMIN_HUB)
                     raise AdminError('%s failed (HTTP %d).%s%s' % (what, resp.status, jira_says(resp), hint))
-                user = user_summary(resp.json())
+                user = _created_user(resp, what, cloud, ident)
                 result['msg'] = 'User %s created.' % ident
     else:
         if user is None:

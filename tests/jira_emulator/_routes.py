@@ -2,6 +2,7 @@
 
 Section references ("facts §N") point to ../shared/research/jira-facts.md.
 """
+import base64
 import datetime
 import json
 import re
@@ -542,6 +543,58 @@ def make_inactive(resp):
         new = json_response(resp.status, data, resp.headers)
         return new
     return resp
+
+
+# ------------------------------------------------ hostile-content faults
+def _echo(req, kw):
+    """What echo_auth repeats: the Authorization credentials (form="header": after the scheme)
+    or the secret decoded from basic auth (form="token"), re-cased as kw case says."""
+    value = (req.headers.get("Authorization") or "").partition(" ")[2].strip()
+    if kw.get("form", "header") == "token":
+        try:
+            value = base64.b64decode(value).decode("utf-8").partition(":")[2] or value
+        except (ValueError, UnicodeDecodeError):
+            pass
+    case = kw.get("case", "same")
+    return value.upper() if case == "upper" else value.lower() if case == "lower" else value
+
+
+def content_fault(req, kind, kw):
+    """Answers with hostile or wrong content (the client must classify them, never crash):
+
+    seraph_failed_200  the normal answer (a complete user on /myself) plus X-Seraph-LoginReason
+                       AUTHENTICATED_FAILED (kw login_reason)
+    deep_json          200, a JSON array nested kw depth (default 100000) levels deep
+    shape_200          200 with kw body (default a list of scalars), JSON of the wrong shape
+    echo_auth          kw status (default 400) whose text repeats the request's credentials
+                       (kw form, case) after kw pad characters, in kw where: "body"
+                       (errorMessages), "seraph" (X-Seraph-LoginReason on a 200), "location"
+                       (the host of a redirect)
+    """
+    headers = dict(kw.get("headers") or {})
+    if kind == "seraph_failed_200":
+        resp = route(req)
+        resp.headers["X-Seraph-LoginReason"] = kw.get("login_reason", "AUTHENTICATED_FAILED")
+        resp.headers.update(headers)
+        return resp
+    if kind == "deep_json":
+        depth = int(kw.get("depth", 100000))
+        return Response(200, "[" * depth + "]" * depth, JSON, headers)
+    if kind == "shape_200":
+        return Response(int(kw.get("status", 200)), json.dumps(kw.get("body", [1, "two", None, True])), JSON, headers)
+    if kind == "echo_auth":
+        echo = "x" * int(kw.get("pad", 0)) + _echo(req, kw)
+        where = kw.get("where", "body")
+        if where == "seraph":
+            headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED " + echo
+            return Response(200, json.dumps({"self": "%s/rest/api/%s/myself" % (req.emu.url, req.version)}), JSON, headers)
+        if where == "location":
+            headers["Location"] = "https://%s.example.invalid/" % echo
+            return Response(int(kw.get("status", 302)), b"", HTML, headers)
+        status = int(kw.get("status", 400))
+        return Response(status, json.dumps({"errorMessages": ["Bad request: Authorization %s" % echo], "errors": {}}),
+                        JSON, headers)
+    raise ValueError(kind)
 
 
 # ----------------------------------------------------------- control API

@@ -36,6 +36,10 @@ FAULT_KINDS = frozenset([
     # the client did not ask for, a gzip bomb.
     "drip_headers", "gzip", "gzip_bomb",
 ])
+# Hostile-content faults: answers whose content (not transport) is wrong or hostile (README.md,
+# "Hostile content"). Served by _routes.content_fault.
+CONTENT_FAULT_KINDS = frozenset(["seraph_failed_200", "deep_json", "shape_200", "echo_auth"])
+FAULT_KINDS = FAULT_KINDS | CONTENT_FAULT_KINDS
 # kind="random" picks one of these unless `kinds` is given (transient trouble a client should survive).
 DEFAULT_RANDOM_KINDS = [
     {"kind": "rate_limit", "retry_after": 1}, {"kind": "rate_limit"},
@@ -535,6 +539,8 @@ class _Handler(BaseHTTPRequestHandler):
                               gateway, cloud_id, outside_context)
         if kind == "gzip_bomb":
             resp = _gzip_bomb(int(kw.get("size", 256 * 1024 * 1024)))
+        elif kind in CONTENT_FAULT_KINDS:
+            resp = _routes.content_fault(req, kind, kw)
         elif kind and kind not in ("slow", "drip", "inactive_200", "drip_headers", "gzip"):
             resp = _routes.fault_response(req, kind, kw)
         else:

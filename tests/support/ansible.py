@@ -28,12 +28,20 @@ def ansible_bin(name):
 
 
 def secret_forms(token, username=None):
-    """The forms of a token that must never appear in output."""
+    """The forms of a token that must never appear in output: the token, its URL encoding,
+    base64 of ``username:token``, and every spelling the config writer produces for it (YAML
+    double-quoted, JSON with and without ensure_ascii, env quoting; ini holds it raw), made by
+    the writer's own escaping functions so this list cannot drift from the writer; each also
+    upper- and lower-cased (server text may echo a header re-cased)."""
+    from ansible_collections.integrations.jira.plugins.module_utils._config_formats import _yaml_quote, env_quote
     forms = {token, quote(token, safe='')}
     if username is not None:
         forms.add(base64.b64encode(('%s:%s' % (username, token)).encode('utf-8')).decode('ascii'))
-    # A JSON dump escapes some characters; look for that spelling too.
     forms.add(json.dumps(token)[1:-1])
+    forms.add(json.dumps(token, ensure_ascii=False)[1:-1])
+    forms.add(_yaml_quote(token)[1:-1])
+    forms.add(env_quote(token)[1:-1])
+    forms.update([f.upper() for f in forms] + [f.lower() for f in forms])
     return {f for f in forms if f}
 
 

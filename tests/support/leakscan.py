@@ -9,6 +9,7 @@ tmp), then :func:`scan_run`.
 import base64
 import json
 import os
+import re
 import tempfile
 from urllib.parse import quote, quote_plus
 
@@ -52,9 +53,18 @@ def exposure_env(workdir, extra=None):
     return env
 
 
+# Any run of this many characters of a token form counts as a leak (a message cut in the middle
+# of a token, or a proxy echoing part of a header, still gives most of it away).
+SLICE = 16
+_STEP = 8
+_PROBE = SLICE - _STEP + 1
+
+
 def leak_forms(token, username=None):
-    """Every spelling of the token that must never appear: the token, its URL encodings, its
-    JSON-escaped form, base64 of ``username:token`` (and of the token alone, for bearer)."""
+    """Every spelling of the token that must never appear: those of
+    :func:`support.ansible.secret_forms` (the writer's own escapings, re-cased), the URL
+    encodings, base64 of ``username:token`` and of the token alone (for bearer). The scan also
+    matches any SLICE-character piece of each, in any letter case (:class:`Matcher`)."""
     forms = set(secret_forms(token, username))
     forms.add(quote_plus(token, safe=''))
     forms.add(quote(token, safe='/'))
@@ -64,12 +74,52 @@ def leak_forms(token, username=None):
     return sorted((f for f in forms if f and len(f) >= 8), key=len, reverse=True)
 
 
+def _fold(text):
+    low = text.lower()
+    return low if len(low) == len(text) else ''.join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+class Matcher:
+    """Finds a form, or any SLICE-character slice of one, case-insensitively. The text is probed
+    every _STEP characters with a _PROBE-character window (any SLICE-long match contains one such
+    window), and each probe hit is confirmed against the slices; a megabyte takes well under a
+    second. Written independently of the modules' masking, so a bug there cannot hide here."""
+
+    def __init__(self, forms):
+        lows = set(_fold(f) for f in forms)
+        self.short = sorted((f for f in lows if len(f) < SLICE), key=len, reverse=True)
+        self.slices = set()
+        self.probes = set()
+        for f in lows:
+            self.slices.update(f[i:i + SLICE] for i in range(len(f) - SLICE + 1))
+            if len(f) >= SLICE:
+                self.probes.update(f[i:i + _PROBE] for i in range(len(f) - _PROBE + 1))
+
+    def find(self, text):
+        """(length, position) of the earliest leak in ``text``, or (0, -1)."""
+        low = _fold(text)
+        best = (0, -1)
+        for f in self.short:
+            at = low.find(f)
+            if at >= 0 and (best[1] < 0 or at < best[1]):
+                best = (len(f), at)
+        n = len(low)
+        for i in range(0, n - _PROBE + 1, _STEP):
+            if best[1] >= 0 and i > best[1] + SLICE:
+                break
+            if low[i:i + _PROBE] in self.probes:
+                for start in range(max(0, i - (SLICE - _PROBE)), min(i, n - SLICE) + 1):
+                    if low[start:start + SLICE] in self.slices:
+                        if best[1] < 0 or start < best[1]:
+                            best = (SLICE, start)
+                        break
+        return best
+
+
 def _find(forms, text):
-    for form in forms:
-        at = text.find(form)
-        if at >= 0:
-            return form, at
-    return None, -1
+    matcher = forms if isinstance(forms, Matcher) else Matcher(forms)
+    length, at = matcher.find(text)
+    return (length, at) if at >= 0 else (None, -1)
 
 
 def _walk(path):
@@ -101,12 +151,12 @@ class Scan:
 
     def check(self, place, text, forms):
         self.places.append(place)
-        form, at = _find(forms, text)
-        if form is not None:
-            before = text[max(0, at - 160):at]
-            for f in forms:
-                before = before.replace(f, '<TOKEN>')
-            raise LeakFound('token leaked into %s (a form of length %d) after: ...%s' % (place, len(form), before))
+        length, at = _find(forms, text)
+        if length is not None:
+            # Earliest match: the context before it holds at most SLICE - 1 characters of a form;
+            # they are dropped too.
+            before = text[max(0, at - 160):max(0, at - SLICE)]
+            raise LeakFound('token leaked into %s (%d characters of a form, any case) after: ...%s' % (place, length, before))
 
 
 def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), texts=None, label=None):
@@ -118,7 +168,7 @@ def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), t
     their backups hold the token by design). ``texts``: {place: text} of anything else, e.g. an
     exception message from a direct function call. Returns the :class:`Scan`.
     """
-    forms = leak_forms(token, username)
+    forms = Matcher(leak_forms(token, username))
     scan = Scan()
     try:
         if result is not None:
@@ -143,6 +193,21 @@ def scan_run(result, token, username=None, extra_paths=(), name_only_paths=(), t
     return scan
 
 
+# ansible-core 2.19+ shows the playbook source around a failing task ("Origin: FILE:LINE:COL",
+# then numbered source lines, cut at the terminal width). For the run's own input files that is
+# the test's input echoed by Ansible (tokens are literals there), like INPUT_FILES themselves:
+# those excerpts are left out of the scan; everything else in the output is scanned.
+_ORIGIN_EXCERPT_RE = re.compile(r'^(Origin: (?P<path>[^\n]+?):\d+(?::\d+)?\n\n)((?:\d+ [^\n]*\n)+)', re.M)
+
+
+def _without_input_excerpts(text):
+    def drop(m):
+        if os.path.basename(m.group('path')) in INPUT_FILES:
+            return m.group(1) + '<source excerpt of a test input file>\n'
+        return m.group(0)
+    return _ORIGIN_EXCERPT_RE.sub(drop, text)
+
+
 def _under(path, roots):
     path = os.path.abspath(path)
     return any(path == r or path.startswith(r + os.sep) for r in roots)
@@ -150,9 +215,9 @@ def _under(path, roots):
 
 def _scan_result(scan, result, forms, name_only=()):
     assert isinstance(result, Result), result
-    scan.check('stdout', result.stdout, forms)
-    scan.check('stderr', result.stderr, forms)
-    scan.check('ANSIBLE_LOG_PATH log', result.log, forms)
+    scan.check('stdout', _without_input_excerpts(result.stdout), forms)
+    scan.check('stderr', _without_input_excerpts(result.stderr), forms)
+    scan.check('ANSIBLE_LOG_PATH log', _without_input_excerpts(result.log), forms)
     for n, r in enumerate(result.results):
         where = 'result of task %r on %s' % (r.get('task'), r.get('host'))
         payload = r.get('result') or {}
@@ -173,7 +238,7 @@ def _scan_result(scan, result, forms, name_only=()):
         top = rel.split(os.sep)[0]
         if top == REMOTE_TMP or os.path.basename(p) in INPUT_FILES or _under(p, name_only):
             continue  # names only (see INPUT_FILES; config files and backups hold the token by design)
-        scan.check('file %s in the run dir' % rel, _read(p), forms)
+        scan.check('file %s in the run dir' % rel, _without_input_excerpts(_read(p)), forms)
         scan.files_read += 1
     if os.path.isdir(os.path.join(workdir, TREE_DIR)):
         scan.places.append('tree callback JSON')
