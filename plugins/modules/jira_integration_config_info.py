@@ -52,7 +52,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.2.0
+    version_added: 0.1.0
 notes:
   - Reading a YAML file that is not in the exact layout the writer produces needs PyYAML on the target; without it
     RV(problems) holds V(parse_error).
@@ -100,7 +100,7 @@ token_fingerprint_matches:
   returned: always
   type: dict
   sample: {'sha256:1a2b3c4d5e6f7a8b': true}
-  version_added: 0.2.0
+  version_added: 0.1.0
 settings:
   description:
     - The other keys of the section (ini), of the O(root_key) mapping or top level (yaml, json), or of the file (env).
