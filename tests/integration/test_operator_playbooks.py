@@ -38,7 +38,7 @@ def test_rotate_check_mode_says_would_and_gives_no_revoke_reminder(jira_emulator
     real = fleet.run('rotate', token=new)
     assert real.rc == 0, real
     assert '3 of 3 hosts changed' in real.stdout
-    assert REVOKE in real.stdout and 'Every host now has the token sha256:' in real.stdout
+    assert REVOKE in real.stdout and 'Every host now has the token pbkdf2-sha256:' in real.stdout
     for host in fleet.hosts:
         assert fleet.read_config(host)['api_token'] == new
     for result in (dry, real):

@@ -36,7 +36,10 @@ def secret_forms(token, username=None):
     from ansible_collections.integrations.jira.plugins.module_utils._config_formats import _yaml_quote, env_quote
     forms = {token, quote(token, safe='')}
     if username is not None:
-        forms.add(base64.b64encode(('%s:%s' % (username, token)).encode('utf-8')).decode('ascii'))
+        # base64 of username:token from the first group that encodes a token byte (the groups
+        # before it are the username's, no secret).
+        prefix = ('%s:' % username).encode('utf-8')
+        forms.add(base64.b64encode(prefix + token.encode('utf-8')).decode('ascii')[len(prefix) // 3 * 4:])
     forms.add(json.dumps(token)[1:-1])
     forms.add(json.dumps(token, ensure_ascii=False)[1:-1])
     forms.add(_yaml_quote(token)[1:-1])
