@@ -413,8 +413,10 @@ def write_file(module, path, data, file_args, validate=None, backup=False, mask=
         dir_fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) | _CLOEXEC)
     except OSError:
         dir_fd = None
+    dir_st = None
     try:
-        dir_st = os.fstat(dir_fd) if dir_fd is not None else None
+        if dir_fd is not None:
+            dir_st = os.fstat(dir_fd)
         return _replace(module, path, data, file_args, attrs, directory, validate, backup, mask)
     except SafeFileError:
         if dir_st is not None:

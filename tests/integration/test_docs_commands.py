@@ -26,7 +26,7 @@ import time
 import pytest
 
 from support.ansible import BIN_DIR, assert_no_secret, ansible_env
-from support.collection import COLLECTIONS_DIR, REPO_ROOT
+from support.collection import REPO_ROOT
 
 TRY_IT = re.compile(r'^[ \t]*<!-- try-it: ([\w-]+) -->[ \t]*\n[ \t]*```(\w*)[ \t]*\n(.*?)\n[ \t]*```', re.M | re.S)
 
@@ -64,7 +64,7 @@ def _bash(script, cwd, env, stdin=None, timeout=300):
     proc = subprocess.Popen(['bash', '-euo', 'pipefail', '-c', script], cwd=str(cwd), env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        out, _ = proc.communicate(stdin.encode() if stdin is not None else b'', timeout=timeout)
+        out = proc.communicate(stdin.encode() if stdin is not None else b'', timeout=timeout)[0]
     finally:
         try:  # whatever the script left running in the background (an emulator)
             os.killpg(proc.pid, signal.SIGTERM)

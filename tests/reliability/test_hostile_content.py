@@ -83,8 +83,9 @@ def test_credential_check_on_hostile_answers(jira_emulator, reliability_record):
         emu.add_fault(MYSELF, kind, 1, **kw)
         tasks.append(_task(name, 'jira_credentials_info', **conn))
     emu.add_fault(MYSELF, 'deep_json', 1)
-    tasks.append(_task('deep JSON with fail_on_invalid true', 'jira_credentials_info', ignore=True,
-                       **dict(conn, fail_on_invalid=True)))
+    strict_conn = dict(conn)
+    strict_conn['fail_on_invalid'] = True
+    tasks.append(_task('deep JSON with fail_on_invalid true', 'jira_credentials_info', ignore=True, **strict_conn))
     emu.add_fault(MYSELF, 'shape_200', 1, body={'accountId': 'abc', 'active': True, 'emailAddress': ['x'],
                                                 'displayName': {'nested': [1]}, 'timeZone': 5})
     tasks.append(_task('user fields of the wrong types', 'jira_credentials_info', expected_username=user, **conn))

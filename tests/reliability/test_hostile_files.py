@@ -148,7 +148,7 @@ def test_config_writer_merges_or_refuses_hostile_existing_files(reliability_reco
                 data = yaml.safe_load(f)
             old = yaml.safe_load(content)
             want = dict(old, url=URL, username=USER, api_token=TOKEN)
-            if data != want or type(data['expires_on']) is not datetime.date or 7 not in data:
+            if data != want or not isinstance(data['expires_on'], datetime.date) or isinstance(data['expires_on'], datetime.datetime) or 7 not in data:
                 problems.append('%s: merge changed the kept values: %r' % (case_id, data))
             if 'expires_on: 2027-03-01' not in diff or '7: \\"seven\\"' not in diff:
                 problems.append('%s: the diff does not show the dates and keys as text: %s' % (case_id, diff[:500]))

@@ -131,8 +131,9 @@ def test_netrc_never_replaces_the_given_credentials(jira_emulator_factory, relia
 
     emu.reset()
     good = emu.service_pat if auth_type == 'bearer' else emu.service_token
-    result = run_check(emu, new_workdir('netrc-ok-' + source), env=env, other_secrets=others,
-                       **dict(over, api_token=good))
+    good_args = dict(over)
+    good_args['api_token'] = good
+    result = run_check(emu, new_workdir('netrc-ok-' + source), env=env, other_secrets=others, **good_args)
     out = result.out
     assert out.get('valid') is True, out
     assert out['account']['name'] == emu.service_account.name, out['account']

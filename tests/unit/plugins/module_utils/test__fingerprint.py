@@ -45,7 +45,7 @@ def test_a_process_computes_each_token_once(monkeypatch):
     calls = []
     real = hashlib.pbkdf2_hmac
     monkeypatch.setattr(jc.hashlib, 'pbkdf2_hmac', lambda *a: calls.append(a[1]) or real(*a))
-    for _ in range(3):
+    for _round in range(3):
         jc.token_fingerprint(TOKEN)
         jc.token_fingerprint(TOKEN.encode('utf-8'))
     jc.token_fingerprint(TOKEN + 'x')
