@@ -143,7 +143,7 @@ options:
   rotation_fact:
     description:
       - Also keep the token's rotation record, as a JSON local fact file, in this same module run (the role
-        M(integrations.jira.jira_integration) uses it; it costs no extra module execution per host).
+        C(integrations.jira.jira_integration) uses it; it costs no extra module execution per host).
       - The record holds C(url), C(username), C(account_id), C(token_fingerprint), C(expires_on), C(config_path),
         C(rotated_at) and C(validated_at) (UTC, from the target's clock), never the token. C(rotated_at) changes only
         when the token's fingerprint changes; C(validated_at) is set when O(rotation_fact.validated=true) and something
