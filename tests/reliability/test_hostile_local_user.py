@@ -325,9 +325,12 @@ def test_control_characters_in_credentials_are_refused_in_every_format(fmt):
 
 # --------------------------------------------------------------------------- bounded reads
 
-def _big_json(path):
+def _big_json(path, planted=None):
+    data = {'padding': 'x' * (MAX_READ + 10)}
+    if planted:
+        data['api_token'] = planted
     with open(path, 'w') as f:
-        json.dump({'padding': 'x' * (MAX_READ + 10)}, f)
+        json.dump(data, f)
     os.chmod(path, 0o600)
 
 
@@ -353,10 +356,12 @@ def test_existing_file_larger_than_the_bound_is_refused_for_merge_and_not_shown_
 def test_info_reports_a_file_larger_than_the_bound_without_reading_it():
     d = tempfile.mkdtemp(prefix='harden-big-', dir=_scratch_dir())
     path = os.path.join(d, 'jira.json')
-    _big_json(path)
+    planted = token()  # a token in a file too large to read must not come out either
+    _big_json(path, planted)
     workdir = new_workdir('harden')
     result = run_module('jira_integration_config_info', dict(path=path, format='json'), verbosity=4,
                         env=exposure_env(workdir), workdir=workdir)
+    scan_run(result, planted, USER)
     out = ok(result)
     assert any(p.startswith('too_large') for p in out['problems']), out['problems']
     assert 'xxxxxxxx' not in result.stdout
