@@ -1,12 +1,14 @@
 """pytest plugin loaded only by scripts/mutation: records which test executes which line.
 
-Each test runs under its own coverage context (its node id), so the driver can hand a mutant
+Each test runs under its own coverage context (its stable node id), so the driver can hand a mutant
 only the tests that execute the function it changed. Setup and teardown count too: a fixture
 may be what calls the code."""
 
 import os
 
 import coverage
+
+from select_tests import stable_id
 
 _cov = None
 
@@ -19,7 +21,7 @@ def pytest_configure(config):
 
 
 def pytest_runtest_setup(item):
-    _cov.switch_context(item.nodeid)
+    _cov.switch_context(stable_id(item))
 
 
 def pytest_unconfigure(config):
