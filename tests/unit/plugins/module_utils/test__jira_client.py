@@ -457,3 +457,150 @@ def test_check_credentials_refuses_slips_before_any_request(username, token, aut
 def test_check_credentials_accepts_bearer_without_username():
     jc.check_credentials(None, 'NjE-pat-token', 'bearer')
     jc.check_credentials('svc@example.com', 'ATATT3x-token=', 'basic')
+
+
+# --- masking, exactly: every writer's spelling, every slice position ---------------------------
+# Each token makes one writer's spelling differ from all others at its ends, so a spelling that
+# lost or gained a character would leave a character of it (or eat a quote) in the output.
+
+SPELLING_TOKENS = [
+    'é' * 6 + 'ATATT3xFfGF0-non-ascii-middle' + 'é' * 6,
+    '\\"$`' + 'ATATT3xFfGF0-escapes-middle' + '`$"\\',
+    '\'"' + 'ATATT3xFfGF0-quotes-middle' + '"\'',
+    '\n\t' + 'ATATT3xFfGF0-controls-middle' + '\t\n',
+    '\u2028' + 'ATATT3xFfGF0-separator-middle' + '\u2028',
+]
+
+
+def quoted_spellings(token):
+    """The token as each writer puts it in a file or message, with its delimiters."""
+    from ansible_collections.integrations.jira.plugins.module_utils._config_formats import _yaml_quote, env_quote
+    import json
+    return [json.dumps(token), json.dumps(token, ensure_ascii=False), _yaml_quote(token), env_quote(token),
+            repr(token), "'%s'" % token.replace("'", "''")]
+
+
+@pytest.mark.parametrize('token', SPELLING_TOKENS)
+def test_every_quoted_spelling_is_masked_whole_and_its_quotes_stay(token):
+    secrets = jc.secret_values('bot@example.com', token)
+    for spelled in quoted_spellings(token):
+        text = 'api_token: %s # end' % spelled
+        assert jc.mask_secrets(text, secrets) == 'api_token: %s%s%s # end' % (spelled[0], jc.REDACTED, spelled[-1])
+
+
+@pytest.mark.parametrize('token', SPELLING_TOKENS)
+def test_url_encodings_are_masked_whole(token):
+    from urllib.parse import quote, quote_plus
+    secrets = jc.secret_values('bot@example.com', token)
+    for spelled in (token, quote(token, safe=''), quote(token), quote_plus(token, safe='')):
+        assert jc.mask_secrets('?t=%s&x' % spelled, secrets) == '?t=%s&x' % jc.REDACTED
+
+
+LONG_TOKEN = 'ATATT3xFfGF0' + 'abcdefghijklmnopqrstuvwxyz0123456789'
+
+
+@pytest.mark.parametrize('offset', range(9))
+@pytest.mark.parametrize('piece', ['head', 'middle', 'tail'])
+def test_any_sixteen_character_slice_is_masked_at_any_position(piece, offset):
+    n = jc.SLICE_LENGTH
+    part = {'head': LONG_TOKEN[:n], 'middle': LONG_TOKEN[10:10 + n], 'tail': LONG_TOKEN[-n:]}[piece]
+    for text_after in ('', ' and more text after it'):
+        text = '#' * offset + part + text_after
+        assert jc.mask_secrets(text, {LONG_TOKEN}) == '#' * offset + jc.REDACTED + text_after
+        assert jc.mask_secrets(text.upper(), {LONG_TOKEN}) == ('#' * offset + jc.REDACTED + text_after).upper()[:offset] + \
+            jc.REDACTED + text_after.upper()
+
+
+def test_a_fifteen_character_piece_is_not_a_leak_and_stays():
+    text = 'x' + LONG_TOKEN[:jc.SLICE_LENGTH - 1] + 'y'
+    assert jc.mask_secrets(text, {LONG_TOKEN}) == text
+
+
+def test_overlapping_occurrences_are_all_masked():
+    assert jc.mask_secrets('aaa', {'aa'}) == jc.REDACTED
+    assert jc.mask_secrets('xaaaay', {'aaa'}) == 'x' + jc.REDACTED + 'y'
+
+
+def test_a_span_inside_an_earlier_one_does_not_shorten_it():
+    # 'de' lies inside 'cdefg'; a separate span before them must not change how far 'cdefg' reaches.
+    assert jc.mask_secrets('ab-x-cdefg-y', {'ab', 'cdefg', 'de'}) == '%s-x-%s-y' % (jc.REDACTED, jc.REDACTED)
+
+
+def test_upper_cased_echo_is_masked_even_beside_characters_whose_lower_case_is_longer():
+    # 'İ'.lower() is two characters, so the text is folded character by character.
+    assert jc.mask_secrets('İ ' + LONG_TOKEN.upper(), {LONG_TOKEN}) == 'İ ' + jc.REDACTED
+    # Final sigma: the whole text is lower-cased in context, as the secret is.
+    assert jc.mask_secrets('ΑΣ', {'ας'}) == jc.REDACTED
+
+
+def test_mask_then_cut_masks_first_and_cuts_to_the_limit():
+    text = 'x' * 10 + LONG_TOKEN + 'y' * 300
+    cut = jc.mask_then_cut(text, {LONG_TOKEN}, 200)
+    assert cut == ('x' * 10 + jc.REDACTED + 'y' * 300)[:200]
+    tail = jc.mask_then_cut(text, {LONG_TOKEN}, 50, keep='tail')
+    assert tail == 'y' * 50
+    assert jc.mask_then_cut('short', {LONG_TOKEN}, 5) == 'short'
+
+
+def test_transport_exception_text_is_cut_to_two_hundred_characters():
+    assert jc._short_exc(Exception('z' * 500)) == 'z' * 200
+    reason = 'self-signed certificate in certificate chain ' + 'w' * 300
+    msg = jc._short_exc(Exception('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: %s (_ssl.c:1000)' % reason))
+    assert msg == ('certificate verify failed: ' + reason)[:200]
+
+
+# --- classification at the edges of each status range ------------------------------------------
+
+def failure(response, **kw):
+    with pytest.raises(jc.JiraError) as e:
+        client(FakeSession(response), retries=0, **kw).myself()
+    return e.value
+
+
+def test_every_3xx_is_a_redirect_and_400_is_not():
+    login = {'Location': 'https://acme.atlassian.net/login.jsp'}
+    for status in (300, 399):
+        assert failure(FakeResponse(status, '', login)).failure_reason == 'anonymous_response'
+        e = failure(FakeResponse(status, '', {'Location': 'https://other.example.com/'}))
+        assert e.failure_reason == 'not_jira' and 'redirected' in e.msg
+    e = failure(FakeResponse(400, '', {'Location': 'https://acme.atlassian.net/login.jsp'}))
+    assert e.failure_reason == 'not_jira' and 'redirected' not in e.msg and 'HTTP 400' in e.msg
+
+
+def test_404_says_there_is_no_rest_api_and_405_is_unexpected():
+    assert 'no REST API' in failure(FakeResponse(404, '', {})).msg
+    e = failure(FakeResponse(405, '', {}))
+    assert e.failure_reason == 'not_jira' and 'no REST API' not in e.msg and 'Unexpected HTTP 405' in e.msg
+
+
+def test_check_json_accepts_only_2xx():
+    def answer(status, **headers):
+        return jc.JiraResponse(status, CaseInsensitiveDict(dict(JSON, **headers)), b'{"a": 1}', 'https://acme.atlassian.net/x')
+    c = client(FakeSession())
+    assert c.check_json(answer(299), 'GET /x') == {'a': 1}
+    with pytest.raises(jc.JiraError) as e:
+        c.check_json(answer(300, Location='https://other.example.com/'), 'GET /x')
+    assert e.value.failure_reason == 'not_jira' and 'redirected' in e.value.msg
+
+
+def test_json_nesting_is_accepted_up_to_the_limit_and_refused_past_it():
+    limit = jc.MAX_JSON_DEPTH
+    assert jc.JiraResponse(200, JSON, ('[' * limit + ']' * limit).encode(), 'u').json() is not None
+    assert jc.JiraResponse(200, JSON, ('[' * (limit + 1) + ']' * (limit + 1)).encode(), 'u').json() is None
+    nested = '{"a": ' * (limit - 1) + '[1]' + '}' * (limit - 1)
+    assert jc.JiraResponse(200, JSON, nested.encode(), 'u').json() is not None
+    assert jc.JiraResponse(200, JSON, ('{"a": ' * limit + '[1]' + '}' * limit).encode(), 'u').json() is None
+
+
+def test_html_is_sniffed_in_the_first_512_bytes_only():
+    inside = b' ' * (512 - len(b'<html')) + b'<html><body>x</body></html>'
+    beyond = b' ' * (513 - len(b'<html')) + b'<html><body>x</body></html>'
+    assert jc.JiraResponse(200, {}, inside, 'u').looks_like_html()
+    assert not jc.JiraResponse(200, {}, beyond, 'u').looks_like_html()
+
+
+def test_a_login_page_is_recognised_by_words_in_its_first_4096_bytes():
+    page = b'<!DOCTYPE html><p>' + b'x' * (4096 - len(b'<!DOCTYPE html><p>') - len(b'log in')) + b'log in</p>'
+    assert failure(FakeResponse(200, page, HTML)).failure_reason == 'anonymous_response'
+    late = b'<!DOCTYPE html><p>' + b'x' * (4097 - len(b'<!DOCTYPE html><p>') - len(b'log in')) + b'log in</p>'
+    assert failure(FakeResponse(200, late, HTML)).failure_reason == 'not_jira'
