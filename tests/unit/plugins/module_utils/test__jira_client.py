@@ -469,6 +469,9 @@ SPELLING_TOKENS = [
     '\'"' + 'ATATT3xFfGF0-quotes-middle' + '"\'',
     '\n\t' + 'ATATT3xFfGF0-controls-middle' + '\t\n',
     '\u2028' + 'ATATT3xFfGF0-separator-middle' + '\u2028',
+    # JSON without ensure_ascii is the only spelling with a raw é or DEL next to \" and \n;
+    # YAML the only one with \x7f next to \".
+    'é\x7f\n"' + 'ATATT3xFfGF0-mixed-middle' + '"\n\x7fé',
 ]
 
 
@@ -519,6 +522,10 @@ def test_a_fifteen_character_piece_is_not_a_leak_and_stays():
 def test_overlapping_occurrences_are_all_masked():
     assert jc.mask_secrets('aaa', {'aa'}) == jc.REDACTED
     assert jc.mask_secrets('xaaaay', {'aaa'}) == 'x' + jc.REDACTED + 'y'
+
+
+def test_adjacent_secrets_become_one_mask():
+    assert jc.mask_secrets('abcd', {'ab', 'cd'}) == jc.REDACTED
 
 
 def test_a_span_inside_an_earlier_one_does_not_shorten_it():
@@ -604,3 +611,197 @@ def test_a_login_page_is_recognised_by_words_in_its_first_4096_bytes():
     assert failure(FakeResponse(200, page, HTML)).failure_reason == 'anonymous_response'
     late = b'<!DOCTYPE html><p>' + b'x' * (4097 - len(b'<!DOCTYPE html><p>') - len(b'log in')) + b'log in</p>'
     assert failure(FakeResponse(200, late, HTML)).failure_reason == 'not_jira'
+
+
+def test_adjacent_secrets_are_one_mask_and_a_text_of_exactly_the_limit_is_kept_whole():
+    assert jc.mask_then_cut('abcd', {'ab', 'cd'}, 100) == jc.REDACTED
+    assert jc.mask_then_cut('x' * 20, (), 20) == 'x' * 20
+
+
+@pytest.mark.parametrize('status', [199, 299])
+def test_a_status_outside_the_expected_set_is_unexpected_not_a_redirect(status):
+    c = client(FakeSession(FakeResponse(status, '{"a": 1}', JSON)), deployment='cloud')
+    with pytest.raises(jc.JiraError) as e:
+        c.request('POST', '/group', ok=(200,))
+    assert e.value.failure_reason == 'not_jira' and 'Unexpected HTTP %d from POST /group.' % status in e.value.msg
+    answer = jc.JiraResponse(status, CaseInsensitiveDict(JSON), b'{"a": 1}', 'https://acme.atlassian.net/x')
+    if status == 199:
+        with pytest.raises(jc.JiraError):
+            c.check_json(answer, 'GET /x')
+
+
+def test_499_is_not_a_server_error():
+    e = failure(FakeResponse(499, '', {}))
+    assert e.failure_reason == 'not_jira' and 'Unexpected HTTP 499' in e.msg
+
+
+def test_jira_says_appears_exactly_when_jira_gave_messages():
+    e = failure(FakeResponse(403, '{"errorMessages": ["You lack BROWSE"]}', JSON))
+    assert e.failure_reason == 'forbidden' and 'Jira says: You lack BROWSE' in e.msg
+    assert 'Jira says' not in failure(FakeResponse(403, '', {})).msg
+
+
+def test_data_center_401_suggests_a_personal_access_token_only_for_basic_auth():
+    basic = failure(FakeResponse(401, '', {}), url='https://jira.example.com', deployment='datacenter')
+    assert 'personal access token' in basic.msg
+    bearer = failure(FakeResponse(401, '', {}), url='https://jira.example.com', deployment='datacenter', auth_type='bearer')
+    assert bearer.failure_reason == 'invalid_credentials' and 'personal access token' not in bearer.msg
+
+
+def test_rate_limit_reason_is_named_only_when_jira_gave_one():
+    def exhausted(headers):
+        session = FakeSession(*[FakeResponse(429, '', dict(headers, **{'Retry-After': '1'})) for dummy in range(2)])
+        with pytest.raises(jc.JiraError) as e:
+            client(session, retries=1).myself()
+        return e.value.msg
+    assert '(RateLimit-Reason: %s)' % jc.rate_limit_reason('jira-burst-based') in exhausted({'RateLimit-Reason': 'jira-burst-based'})
+    assert 'RateLimit-Reason' not in exhausted({})
+
+
+def test_redirect_messages_name_the_request_and_the_target_origin():
+    login = failure(FakeResponse(302, '', {'Location': 'https://acme.atlassian.net/login.jsp'}))
+    assert login.msg.startswith('GET /myself was redirected to a login page')
+    away = failure(FakeResponse(301, '', {'Location': 'https://other.example.com/some/path'}))
+    assert 'redirected (HTTP 301) to https://other.example.com.' in away.msg
+    nowhere = failure(FakeResponse(301, '', {}))
+    assert 'redirected (HTTP 301) to another address.' in nowhere.msg
+
+
+@pytest.mark.parametrize('headers', [{'X-Authentication-Denied-Reason': 'CAPTCHA_CHALLENGE; login-url=https://j/login.jsp'},
+                                     {'X-Seraph-LoginReason': 'AUTHENTICATION_DENIED'}])
+def test_either_captcha_signal_alone_means_captcha_required(headers):
+    assert failure(FakeResponse(403, '', headers)).failure_reason == 'captcha_required'
+
+
+@pytest.mark.parametrize('response, start', [
+    (FakeResponse(200, '', JSON), 'Jira answered GET /myself with an empty body'),
+    (FakeResponse(200, '<!DOCTYPE html><form>password</form>', HTML), 'Jira answered GET /myself with a login'),
+    (FakeResponse(200, '<!DOCTYPE html><h1>Intranet</h1>', HTML), 'The answer to GET /myself is an HTML page'),
+    (FakeResponse(200, '{"hello": "world"}', JSON), 'The answer to GET /myself is not the JSON'),
+])
+def test_a_2xx_that_is_not_the_account_is_explained_for_the_request(response, start):
+    assert failure(response).msg.startswith(start)
+
+
+def test_an_html_content_type_is_html_whatever_the_body_starts_with():
+    assert jc.JiraResponse(200, CaseInsensitiveDict(HTML), b'hello', 'u').looks_like_html()
+    assert jc.JiraResponse(200, CaseInsensitiveDict(JSON), b'<!DOCTYPE html>', 'u').looks_like_html()
+    assert not jc.JiraResponse(200, CaseInsensitiveDict(JSON), b'{"a": "<html>"}', 'u').looks_like_html()
+
+
+@pytest.mark.parametrize('text, phrase', [
+    ('[SSL: CERTIFICATE_VERIFY_FAILED]', 'certificate verify failed'),
+    ('certificate verify failed: unable to get local issuer certificate (_ssl.c:1000)',
+     'certificate verify failed: unable to get local issuer certificate'),
+    ('[SSL: WRONG_VERSION_NUMBER]', 'TLS handshake failed (the server does not speak TLS on this port)'),
+    ('ssl error: wrong version number', 'TLS handshake failed (the server does not speak TLS on this port)'),
+])
+def test_tls_failures_are_named_by_either_spelling(text, phrase):
+    assert jc._short_exc(Exception(text)) == phrase
+
+
+@pytest.mark.parametrize('cloud_id', ['35273b54\n', '', 'a' * 65, 'x/../y', 12])
+def test_a_cloud_id_that_is_not_a_plain_identifier_is_refused_before_any_authenticated_call(cloud_id):
+    import json
+    session = FakeSession(FakeResponse(200, json.dumps({'cloudId': cloud_id}), JSON), FakeResponse(200, USER, JSON))
+    with pytest.raises(jc.JiraError) as e:
+        client(session, scoped_token=True).myself()
+    assert e.value.failure_reason == 'not_jira' and len(session.calls) == 1
+
+
+# --- URL rules at their edges ----------------------------------------------------------------------
+
+def test_url_length_limit_is_2048_characters():
+    base = 'https://jira.example.com/'
+    assert jc.normalize_url(base + 'a' * (2048 - len(base)))
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url(base + 'a' * (2049 - len(base)))
+    assert 'longer than 2048' in e.value.msg
+
+
+@pytest.mark.parametrize('port, kept', [(1, True), (65535, True), (8443, True)])
+def test_ports_from_1_to_65535_are_kept(port, kept):
+    assert jc.normalize_url('https://jira.example.com:%d' % port) == 'https://jira.example.com:%d' % port
+
+
+@pytest.mark.parametrize('port', ['0', '65536', '99999'])
+def test_ports_outside_1_to_65535_are_refused(port):
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('https://jira.example.com:%s' % port)
+    assert 'invalid port' in e.value.msg
+
+
+def test_default_ports_are_dropped_per_scheme_only():
+    assert jc.normalize_url('http://jira.example.com:80', allow_insecure_http=True) == 'http://jira.example.com'
+    assert jc.normalize_url('http://jira.example.com:81', allow_insecure_http=True) == 'http://jira.example.com:81'
+    assert jc.normalize_url('http://jira.example.com:79', allow_insecure_http=True) == 'http://jira.example.com:79'
+    assert jc.normalize_url('https://jira.example.com:80') == 'https://jira.example.com:80'
+
+
+@pytest.mark.parametrize('url', ['https://jira.example.com/?', 'https://jira.example.com/#', 'https://jira.example.com/#top',
+                                 'https://jira.example.com/?a=1', 'https://jira.example.com/?a=1#top'])
+def test_any_query_or_fragment_mark_is_refused(url):
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url(url)
+    assert 'query string or fragment' in e.value.msg
+
+
+def test_url_messages_give_the_example_and_name_the_scheme_problem():
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('jira.example.com')
+    assert 'got no scheme' in e.value.msg and 'for example %s (Data Center' % jc.URL_EXAMPLE in e.value.msg
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('ftp://jira.example.com')
+    assert 'got another scheme' in e.value.msg
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('https://jira.example.com/rest/api/2')
+    assert '(for example %s); the modules' % jc.URL_EXAMPLE in e.value.msg
+    with pytest.raises(jc.JiraError) as e:
+        jc.normalize_url('http://jira.example.com', option='api_gateway_url')
+    assert e.value.msg.startswith('Option api_gateway_url uses http://')
+
+
+@pytest.mark.parametrize('url, origin', [
+    ('https://Other.Example.com:8443/x?y', 'https://other.example.com:8443'),
+    ('/relative/only', ''), ('https://[::1', ''), ('mailto:', ''),
+])
+def test_origin_of_a_location_is_its_scheme_and_host_or_nothing(url, origin):
+    assert jc._origin(url) == origin
+
+
+def test_path_of_an_unparsable_location_is_empty():
+    assert jc._path('https://[::1') == '' and jc._path('https://x.example.com/a/b') == '/a/b'
+
+
+# --- rate-limit reset times ----------------------------------------------------------------------
+
+def test_rate_limit_reset_counts_only_a_future_time_and_reads_offsets_and_fractions():
+    now = datetime_timestamp = 1_700_000_000.0
+    iso = '2023-11-14T22:13:20'  # == now in UTC
+    assert jc.parse_rate_limit_reset(iso + 'Z', now=lambda: now) is None
+    assert jc.parse_rate_limit_reset(iso + '.5Z', now=lambda: now) == pytest.approx(0.5)
+    assert jc.parse_rate_limit_reset('2023-11-14T22:13:19.5Z', now=lambda: now) is None
+    assert jc.parse_rate_limit_reset(iso + '.1234567Z', now=lambda: datetime_timestamp) == pytest.approx(0.123456)
+    # 22:13:20 UTC is 03:43:20 at +05:30: thirty minutes matter.
+    assert jc.parse_rate_limit_reset('2023-11-15T03:43:30+05:30', now=lambda: now) == pytest.approx(10)
+
+
+# --- documented defaults -------------------------------------------------------------------------
+
+def test_client_defaults_are_the_documented_ones():
+    c = jc.JiraClient('https://acme.atlassian.net', 'bot@example.com', 'tok-SECRET-1', session=FakeSession())
+    assert (c.timeout, c.policy.retries, c.policy.max_retry_wait) == (10.0, 3, 60.0)
+    policy = jc.RetryPolicy()
+    assert (policy.retries, policy.max_retry_wait) == (3, 60.0)
+    assert (jc.RetryPolicy(retries=-2).retries, jc.RetryPolicy(max_retry_wait=-5).max_retry_wait) == (0, 0.0)
+    with pytest.raises(jc.JiraError) as e:
+        jc.JiraClient('http://jira.example.com', 'u', 't', session=FakeSession())
+    assert e.value.failure_reason == 'insecure_url'
+
+
+def test_request_count_counts_each_request_sent():
+    session = FakeSession(FakeResponse(200, USER, JSON))
+    c = client(session)
+    assert c.request_count == 0
+    c.myself()
+    assert c.request_count == len(session.calls) == 1
