@@ -805,3 +805,81 @@ def test_request_count_counts_each_request_sent():
     assert c.request_count == 0
     c.myself()
     assert c.request_count == len(session.calls) == 1
+
+
+# --- what Ansible is told to scrub --------------------------------------------------------------
+
+class ModuleWithNoLog:
+    def __init__(self):
+        self.no_log_values = set()
+
+
+def test_register_secrets_hands_ansible_every_form_and_its_case_variants():
+    module = ModuleWithNoLog()
+    jc.register_secrets(module, 'bot@example.com', 'Tok-SECRET-1')
+    expected = jc.secret_values('bot@example.com', 'Tok-SECRET-1')
+    assert expected <= module.no_log_values
+    assert jc.basic_auth_value('bot@example.com', 'Tok-SECRET-1') in module.no_log_values
+    for value in expected:
+        assert value.upper() in module.no_log_values and value.lower() in module.no_log_values
+
+
+def test_case_variants_start_at_the_minimum_token_length():
+    at_minimum = 'Ab' + 'c' * (jc.MIN_TOKEN_LENGTH - 2)
+    module = ModuleWithNoLog()
+    jc.register_secrets(module, None, at_minimum)
+    assert at_minimum.upper() in module.no_log_values
+    shorter = at_minimum[:-1]
+    module = ModuleWithNoLog()
+    jc.register_secrets(module, None, shorter)
+    assert shorter in module.no_log_values and shorter.upper() not in module.no_log_values
+
+
+@pytest.mark.parametrize('token', [None, '', 12345678, 'tok-\udcff-not-text'])
+def test_register_secrets_ignores_what_is_not_a_token(token):
+    module = ModuleWithNoLog()
+    jc.register_secrets(module, 'bot@example.com', token)
+    assert module.no_log_values == set()
+
+
+def test_a_username_that_is_not_text_is_left_out_of_the_scrub_list():
+    module = ModuleWithNoLog()
+    jc.register_secrets(module, 'bot-\udcff', 'Tok-SECRET-1')
+    assert jc.secret_values(None, 'Tok-SECRET-1') <= module.no_log_values
+    assert 'Tok-SECRET-1' in module.no_log_values
+
+
+# --- server text and headers --------------------------------------------------------------------
+
+def test_error_messages_read_both_error_lists_and_message_only_as_a_fallback():
+    def messages(body):
+        import json
+        return jc.JiraResponse(400, CaseInsensitiveDict(JSON), json.dumps(body).encode(), 'u').error_messages()
+    assert messages({'errors': {'name': 'is taken', 'email': 'bad'}}) == ['email: bad', 'name: is taken']
+    assert messages({'errorMessages': ['one'], 'message': 'ignored'}) == ['one']
+    assert messages({'message': 'only this'}) == ['only this']
+
+
+def test_bearer_header_carries_the_token_alone():
+    session = FakeSession(FakeResponse(200, '{"name": "svc", "key": "svc"}', JSON))
+    client(session, url='https://jira.example.com', deployment='datacenter', auth_type='bearer', username=None,
+           api_token='NjE-pat-token-1').myself()
+    assert session.calls[0]['headers']['Authorization'] == 'Bearer NjE-pat-token-1'
+
+
+def test_inactive_account_message_names_the_account():
+    e = failure(FakeResponse(200, '{"accountId": "a-1", "displayName": "Build Bot", "active": false}', JSON))
+    assert e.failure_reason == 'account_inactive' and e.msg.startswith('The Jira account Build Bot is deactivated.')
+    e = failure(FakeResponse(200, '{"accountId": "a-1", "displayName": "", "active": false}', JSON))
+    assert e.msg.startswith('The Jira account a-1 is deactivated.')
+
+
+def test_decoded_body_may_reach_the_bound_but_not_pass_it():
+    import gzip
+    body = b'x' * 1000
+    assert jc._BodyDecoder('gzip', 1000).feed(gzip.compress(body)) == body
+    assert jc._BodyDecoder('identity', 1000).feed(body) == body
+    with pytest.raises(ValueError):
+        jc._BodyDecoder('gzip', 999).feed(gzip.compress(body))
+    with pytest.raises(ValueError):
+        jc._BodyDecoder('identity', 999).feed(body)
