@@ -398,3 +398,55 @@ def test_validate_output_is_masked_before_the_cut(tmp_path, module):
         sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd,
                       mask=lambda text: text.replace(secret, '<redacted>'))
     assert 'SSSSSSSS' not in e.value.msg
+
+
+# --- bounds and names, at their edges -------------------------------------------------------------
+
+def test_reading_stops_at_the_bound_even_when_the_size_grew_after_the_check(tmp_path):
+    path = tmp_path / 'f'
+    for size, expect_whole in ((1000, True), (1001, False)):
+        path.write_bytes(b'x' * size)
+        fd = os.open(str(path), os.O_RDONLY)
+        try:
+            got = sf._read_fd(fd, 1000)  # what read_file does after fstat said "small enough"
+        finally:
+            os.close(fd)
+        assert got == (b'x' * size if expect_whole else None)
+
+
+def test_too_large_message_gives_the_bound_in_kib(tmp_path):
+    path = tmp_path / 'big'
+    path.write_bytes(b'x' * 5000)
+    with pytest.raises(sf.FileTooLarge) as e:
+        sf.read_file(str(path), limit=4096, option='path')
+    assert 'larger than 4 KiB' in str(e.value)
+
+
+def test_backup_of_an_executable_file_is_read_write_for_the_owner_only(tmp_path):
+    path = tmp_path / 'conf'
+    path.write_text('x')
+    os.chmod(str(path), 0o757)
+    name = sf.make_backup(str(path))
+    assert stat.S_IMODE(os.stat(name).st_mode) == 0o600
+
+
+def test_backup_names_count_up_from_the_plain_stamp_and_give_up_after_100(tmp_path, monkeypatch):
+    monkeypatch.setattr(sf.time, 'strftime', lambda fmt: '2026-01-02@03:04:05')
+    path = tmp_path / 'conf'
+    path.write_text('x')
+    stamp = str(path) + '.2026-01-02@03:04:05'
+    assert sf.make_backup(str(path)) == stamp + '~'
+    assert sf.make_backup(str(path)) == stamp + '.1~'
+    for n in range(2, 99):
+        open(stamp + '.%d~' % n, 'w').close()
+    assert sf.make_backup(str(path)) == stamp + '.99~'  # the hundredth name
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.make_backup(str(path))
+    assert 'free backup name' in e.value.msg
+
+
+def test_owner_and_group_names_resolve_to_their_ids():
+    import grp
+    import pwd
+    assert sf._lookup_id('root', 'owner', pwd.getpwnam, 'user') == 0
+    assert sf._lookup_id(grp.getgrgid(0).gr_name, 'group', grp.getgrnam, 'group') == 0
