@@ -883,3 +883,52 @@ def test_decoded_body_may_reach_the_bound_but_not_pass_it():
         jc._BodyDecoder('gzip', 999).feed(gzip.compress(body))
     with pytest.raises(ValueError):
         jc._BodyDecoder('identity', 999).feed(body)
+
+
+# --- deployment detection and request details ----------------------------------------------------
+
+@pytest.mark.parametrize('status', [401, 403])
+def test_serverinfo_closed_to_anonymous_means_data_center(status):
+    session = FakeSession(FakeResponse(status, '', {}), FakeResponse(200, '{"name": "svc", "key": "svc"}', JSON))
+    c = client(session, url='https://jira.example.com', username='svc')
+    c.myself()
+    assert c.deployment == 'datacenter'
+
+
+@pytest.mark.parametrize('status', [400, 402, 404])
+def test_other_serverinfo_refusals_are_not_jira(status):
+    e = failure(FakeResponse(status, '', {}), url='https://jira.example.com', username='svc')
+    assert e.failure_reason == 'not_jira'
+
+
+@pytest.mark.parametrize('body, deployment', [('{"baseUrl": "https://jira.example.com"}', 'datacenter'),
+                                              ('{"deploymentType": "Cloud"}', 'cloud')])
+def test_serverinfo_with_either_known_field_is_jira(body, deployment):
+    session = FakeSession(FakeResponse(200, body, JSON), FakeResponse(200, '{"accountId": "a", "name": "svc"}', JSON))
+    c = client(session, url='https://jira.example.com', username='svc')
+    c.myself()
+    assert c.deployment == deployment
+
+
+def test_myself_sends_expand_only_when_asked():
+    session = FakeSession(FakeResponse(200, USER, JSON), FakeResponse(200, USER, JSON))
+    c = client(session)
+    c.myself()
+    c.myself(expand=('groups', 'applicationRoles'))
+    assert session.calls[0]['params'] is None
+    assert session.calls[1]['params'] == {'expand': 'groups,applicationRoles'}
+
+
+def test_only_a_429_without_retry_after_waits_for_the_rate_limit_reset_time():
+    import datetime
+    import time
+    # X-RateLimit-Reset is read against the real clock: 30 s from now.
+    soon = datetime.datetime.fromtimestamp(time.time() + 30, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+    def slept(first):
+        clock = FakeClock()
+        client(FakeSession(first, FakeResponse(200, USER, JSON)), clock=clock, retries=1, max_retry_wait=60).myself()
+        return clock.slept
+    assert slept(FakeResponse(429, '', {'X-RateLimit-Reset': soon})) == [pytest.approx(30, abs=3)]
+    assert slept(FakeResponse(429, '', {'Retry-After': '2', 'X-RateLimit-Reset': soon})) == [2.0]
+    assert slept(FakeResponse(503, '', {'X-RateLimit-Reset': soon})) == [0.5]
