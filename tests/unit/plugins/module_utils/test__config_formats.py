@@ -712,3 +712,21 @@ def test_siblings_reading_foreign_json_are_bounded_too():
     assert rf.parse('{"account_id": "a", "rotated_at": NaN}') == {}
     assert rf.parse('{"account_id": "a"}') == {'account_id': 'a'}
     assert JiraResponse(200, {'Content-Type': 'application/json'}, deep.encode('ascii'), 'https://x').json() is None
+
+
+# --- exact spellings at the edges of each escape rule -------------------------------------------
+
+@pytest.mark.parametrize('char, spelled', [
+    ('"', '\\"'), ('\\', '\\\\'), ('\n', '\\n'), ('\r', '\\r'), ('\t', '\\t'),
+    ('\x00', '\\x00'), ('\x1f', '\\x1f'), ('\x7f', '\\x7f'), ('\x9f', '\\x9f'), ('\xa0', '\xa0'), ('\xff', '\xff'),
+    ('\u2028', '\\u2028'), ('\u2029', '\\u2029'), ('\ufeff', '\\ufeff'), ('\ufffe', '\\ufffe'), ('\uffff', '\\uffff'),
+    ('\U0001f600', '\U0001f600'),
+])
+def test_yaml_double_quoted_spelling_of_each_kind_of_character(char, spelled):
+    assert cf._yaml_quote('a%sb' % char) == '"a%sb"' % spelled
+    assert yaml.safe_load(cf._yaml_quote('a%sb' % char)) == 'a%sb' % char
+
+
+def test_env_quoting_escapes_exactly_what_sh_and_systemd_treat_specially():
+    assert cf.env_quote('a\\b"c$d`e\'f g') == '"a\\\\b\\"c\\$d\\`e\'f g"'
+    assert cf.token_marker('api_token', 'pbkdf2-sha256:0123') == '<api_token pbkdf2-sha256:0123>'
