@@ -450,3 +450,44 @@ def test_owner_and_group_names_resolve_to_their_ids():
     import pwd
     assert sf._lookup_id('root', 'owner', pwd.getpwnam, 'user') == 0
     assert sf._lookup_id(grp.getgrgid(0).gr_name, 'group', grp.getgrnam, 'group') == 0
+
+
+def test_attribute_text_names_the_owner_and_group():
+    import grp
+    import pwd
+    st = os.stat_result((stat.S_IFREG | 0o640, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+    assert sf.attributes_text(st) == 'mode: 0640\nowner: %s\ngroup: %s\n' % (pwd.getpwuid(0)[0], grp.getgrgid(0)[0])
+    unknown = os.stat_result((stat.S_IFREG | 0o600, 0, 0, 1, 4000000001, 4000000002, 0, 0, 0, 0))
+    assert sf.attributes_text(unknown) == 'mode: 0600\nowner: 4000000001\ngroup: 4000000002\n'
+
+
+def test_fixing_the_mode_of_a_file_with_one_name_changes_it_in_place(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    with open(path, 'w') as f:
+        f.write('x')
+    os.chmod(path, 0o644)
+    inode = os.stat(path).st_ino
+    changed, diff = sf.fix_attributes(module, path, dict(mode=0o600, owner=None, group=None))
+    assert changed and diff['after'].startswith('mode: 0600')
+    assert os.stat(path).st_ino == inode and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_remove_file_backs_up_only_when_asked(tmp_path):
+    path = str(tmp_path / 'c.yaml')
+    for backup in (False, True):
+        with open(path, 'w') as f:
+            f.write('old')
+        got = sf.remove_file(path, backup=backup)
+        assert not os.path.exists(path)
+        if backup:
+            assert got.startswith(path + '.') and open(got).read() == 'old'
+        else:
+            assert got is None and os.listdir(str(tmp_path)) == []
+
+
+def test_validate_output_is_cut_to_its_last_1000_characters(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    cmd = "/bin/sh -c 'printf A; printf \"%%01499d\" 0; exit 1' %s"
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd)
+    assert '(rc=1): %s. ' % ('0' * 1000) in e.value.msg and 'A0' not in e.value.msg
