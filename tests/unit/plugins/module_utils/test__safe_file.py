@@ -477,7 +477,7 @@ def test_remove_file_backs_up_only_when_asked(tmp_path):
     for backup in (False, True):
         with open(path, 'w') as f:
             f.write('old')
-        got = sf.remove_file(path, backup=backup)
+        got = sf.remove_file(path, backup=True) if backup else sf.remove_file(path)
         assert not os.path.exists(path)
         if backup:
             assert got.startswith(path + '.') and open(got).read() == 'old'
@@ -491,3 +491,33 @@ def test_validate_output_is_cut_to_its_last_1000_characters(tmp_path, module):
     with pytest.raises(sf.SafeFileError) as e:
         sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd)
     assert '(rc=1): %s. ' % ('0' * 1000) in e.value.msg and 'A0' not in e.value.msg
+
+
+def test_a_write_makes_a_backup_only_when_asked_and_only_of_an_existing_file(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    assert sf.write_file(module, path, b'first\n', file_args(module, path), backup=True) is None  # nothing to back up
+    assert sf.write_file(module, path, b'second\n', file_args(module, path)) is None
+    assert sorted(os.listdir(str(tmp_path))) == ['c.yaml'] and open(path, 'rb').read() == b'second\n'
+
+
+@pytest.mark.parametrize('mode, bits', [('0640', 0o640), ('u=rw,g=r', 0o640), (0o640, 0o640)])
+def test_fix_attributes_takes_octal_text_symbolic_and_int_modes(tmp_path, module, mode, bits):
+    path = str(tmp_path / 'c.yaml')
+    with open(path, 'w') as f:
+        f.write('x')
+    os.chmod(path, 0o600)
+    changed, diff = sf.fix_attributes(module, path, dict(mode=mode, owner=None, group=None))
+    assert changed and stat.S_IMODE(os.stat(path).st_mode) == bits
+
+
+@pytest.mark.parametrize('path', ['/etc/jira/.', '/etc/jira/'])
+def test_check_path_refuses_a_directory_spelling(path):
+    with pytest.raises(sf.SafeFileError):
+        sf.check_path(path)
+
+
+def test_lock_of_a_relative_name_is_taken_in_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    lock = sf.lock_for('c.yaml')
+    lock.acquire()
+    lock.release()
