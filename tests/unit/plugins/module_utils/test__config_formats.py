@@ -730,3 +730,18 @@ def test_yaml_double_quoted_spelling_of_each_kind_of_character(char, spelled):
 def test_env_quoting_escapes_exactly_what_sh_and_systemd_treat_specially():
     assert cf.env_quote('a\\b"c$d`e\'f g') == '"a\\\\b\\"c\\$d\\`e\'f g"'
     assert cf.token_marker('api_token', 'pbkdf2-sha256:0123') == '<api_token pbkdf2-sha256:0123>'
+
+
+def test_too_deep_message_names_the_top_setting_and_the_limit():
+    deep = 'x'
+    for dummy in range(cf.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(cf.FormatError) as e:
+        cf.check_value('yaml', 'extra', {'inner': deep})
+    assert e.value.msg == 'The value of extra is nested deeper than %d levels.' % (cf.MAX_DEPTH - 2)
+
+
+@pytest.mark.parametrize('value, text', [(float('inf'), '.inf'), (float('-inf'), '-.inf'), (float('nan'), '.nan')])
+def test_yaml_spells_infinities_and_nan_as_yaml_does(value, text):
+    assert cf._yaml_float(value) == text
+    assert yaml.safe_load('v: %s' % text)['v'] == value or math.isnan(value)
