@@ -745,3 +745,32 @@ def test_too_deep_message_names_the_top_setting_and_the_limit():
 def test_yaml_spells_infinities_and_nan_as_yaml_does(value, text):
     assert cf._yaml_float(value) == text
     assert yaml.safe_load('v: %s' % text)['v'] == value or math.isnan(value)
+
+
+# --- reading YAML: escapes, line numbers and the value budget at its edge ----------------------
+
+@pytest.mark.parametrize('escaped, char', [('\\x41', 'A'), ('\\u00e9', '\u00e9'), ('\\U0001f600', '\U0001f600')])
+def test_each_width_of_yaml_hex_escape_reads_back(escaped, char):
+    assert cf.read_values('yaml', 'k: "%sx"\n' % escaped) == {'k': char + 'x'}
+
+
+def test_yaml_refusals_give_one_based_line_numbers():
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml('a: 1\nb: 2\nc: !!binary aGk=\n')
+    assert '(line 3)' in e.value.msg
+
+
+def test_yaml_value_budget_counts_every_node_up_to_its_limit():
+    # A sequence of n scalars is n + 1 values.
+    assert len(cf.load_yaml('- 1\n' * (cf.MAX_YAML_NODES - 1))) == cf.MAX_YAML_NODES - 1
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml('- 1\n' * cf.MAX_YAML_NODES)
+    assert e.value.msg == 'The existing file is YAML with more than %d values; refusing to read it.' % cf.MAX_YAML_NODES
+
+
+def test_alias_expansion_counts_against_the_budget_and_is_named():
+    half = cf.MAX_YAML_NODES // 2
+    text = 'a: &x [%s]\nb: *x\n' % ', '.join(['1'] * half)
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml(text)
+    assert 'aliases expand to more than %d values' % cf.MAX_YAML_NODES in e.value.msg
