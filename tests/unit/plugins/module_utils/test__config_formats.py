@@ -774,3 +774,10 @@ def test_alias_expansion_counts_against_the_budget_and_is_named():
     with pytest.raises(cf.FormatError) as e:
         cf.load_yaml(text)
     assert 'aliases expand to more than %d values' % cf.MAX_YAML_NODES in e.value.msg
+
+
+def test_mask_text_hides_every_continuation_line_of_an_ini_secret():
+    text = '[jira]\napi_token = piece-one\n  piece-two\n  piece-three\nurl = https://x\n'
+    masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'api_token')
+    assert 'piece' not in masked
+    assert masked == '[jira]\n%surl = https://x\n' % cf.ini_line('api_token', '<api_token>')
