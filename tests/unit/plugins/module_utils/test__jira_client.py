@@ -845,8 +845,8 @@ def test_register_secrets_ignores_what_is_not_a_token(token):
 def test_a_username_that_is_not_text_is_left_out_of_the_scrub_list():
     module = ModuleWithNoLog()
     jc.register_secrets(module, 'bot-\udcff', 'Tok-SECRET-1')
-    assert jc.secret_values(None, 'Tok-SECRET-1') <= module.no_log_values
-    assert 'Tok-SECRET-1' in module.no_log_values
+    alone = jc.secret_values(None, 'Tok-SECRET-1')
+    assert module.no_log_values == alone | set(v.upper() for v in alone) | set(v.lower() for v in alone)
 
 
 # --- server text and headers --------------------------------------------------------------------
