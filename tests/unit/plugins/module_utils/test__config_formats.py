@@ -781,3 +781,9 @@ def test_mask_text_hides_every_continuation_line_of_an_ini_secret():
     masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'api_token')
     assert 'piece' not in masked
     assert masked == '[jira]\n%surl = https://x\n' % cf.ini_line('api_token', '<api_token>')
+
+
+def test_mask_text_hides_a_token_under_any_key_name_in_its_section_only():
+    text = '[jira]\nmykey = SECRETVALUE-1\n[other]\nmykey = plain-value\n'
+    masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'mykey')
+    assert 'SECRETVALUE-1' not in masked and 'plain-value' in masked
