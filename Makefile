@@ -6,12 +6,14 @@
 #                  GATES="lint docs" runs a subset
 #   make matrix  - unit, module and playbook tests on every supported ansible-core
 #   make bench   - benchmarks (writes docs/performance.md); not part of make test
+#   make mutation - mutation testing of the trust-deciding code (writes docs/test-strength.md);
+#                  QUICK=1 runs a fixed sample for CI; not part of make test
 SHELL := /bin/bash
 PYTHON ?= $(shell scripts/find-python 3.12 3.13 2>/dev/null || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv test unit demo demo-shell gates matrix bench clean
+.PHONY: venv test unit demo demo-shell gates matrix bench mutation clean
 
 venv: $(STAMP)
 
@@ -43,3 +45,7 @@ clean:
 
 bench: venv
 	benchmarks/run
+
+mutation: venv
+	$(VENV)/bin/python -m pip install --quiet -r requirements-mutation.txt
+	$(VENV)/bin/python scripts/mutation $(if $(QUICK),--quick)

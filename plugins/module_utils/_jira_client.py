@@ -1355,7 +1355,7 @@ class JiraClient:
         resp = self.send('GET', self.url + '/_edge/tenant_info', authenticate=False)
         data = self.check_json(resp, 'GET /_edge/tenant_info (cloudId lookup for the scoped token)')
         cloud_id = data.get('cloudId')
-        if not isinstance(cloud_id, str) or not re.match(r'^[A-Za-z0-9-]{1,64}$', cloud_id):
+        if not isinstance(cloud_id, str) or not re.match(r'^[A-Za-z0-9-]{1,64}\Z', cloud_id):
             raise self._fail('not_jira', 'GET /_edge/tenant_info gave no cloudId: scoped_token=true needs a Jira '
                                          'Cloud site URL.')
         return cloud_id

@@ -23,7 +23,7 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
 )
 
 FACT_MODE = 0o644  # holds no secret; Ansible's setup module reads facts.d as the connecting user
-_DATE = re.compile(r'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$')
+_DATE = re.compile(r'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\Z')  # \Z: $ would let a trailing newline in
 TIMESTAMP_KEYS = ('rotated_at', 'validated_at')
 
 

@@ -712,3 +712,78 @@ def test_siblings_reading_foreign_json_are_bounded_too():
     assert rf.parse('{"account_id": "a", "rotated_at": NaN}') == {}
     assert rf.parse('{"account_id": "a"}') == {'account_id': 'a'}
     assert JiraResponse(200, {'Content-Type': 'application/json'}, deep.encode('ascii'), 'https://x').json() is None
+
+
+# --- exact spellings at the edges of each escape rule -------------------------------------------
+
+@pytest.mark.parametrize('char, spelled', [
+    ('"', '\\"'), ('\\', '\\\\'), ('\n', '\\n'), ('\r', '\\r'), ('\t', '\\t'),
+    ('\x00', '\\x00'), ('\x1f', '\\x1f'), ('\x7f', '\\x7f'), ('\x9f', '\\x9f'), ('\xa0', '\xa0'), ('\xff', '\xff'),
+    ('\u2028', '\\u2028'), ('\u2029', '\\u2029'), ('\ufeff', '\\ufeff'), ('\ufffe', '\\ufffe'), ('\uffff', '\\uffff'),
+    ('\U0001f600', '\U0001f600'),
+])
+def test_yaml_double_quoted_spelling_of_each_kind_of_character(char, spelled):
+    assert cf._yaml_quote('a%sb' % char) == '"a%sb"' % spelled
+    assert yaml.safe_load(cf._yaml_quote('a%sb' % char)) == 'a%sb' % char
+
+
+def test_env_quoting_escapes_exactly_what_sh_and_systemd_treat_specially():
+    assert cf.env_quote('a\\b"c$d`e\'f g') == '"a\\\\b\\"c\\$d\\`e\'f g"'
+    assert cf.token_marker('api_token', 'pbkdf2-sha256:0123') == '<api_token pbkdf2-sha256:0123>'
+
+
+def test_too_deep_message_names_the_top_setting_and_the_limit():
+    deep = 'x'
+    for dummy in range(cf.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(cf.FormatError) as e:
+        cf.check_value('yaml', 'extra', {'inner': deep})
+    assert e.value.msg == 'The value of extra is nested deeper than %d levels.' % (cf.MAX_DEPTH - 2)
+
+
+@pytest.mark.parametrize('value, text', [(float('inf'), '.inf'), (float('-inf'), '-.inf'), (float('nan'), '.nan')])
+def test_yaml_spells_infinities_and_nan_as_yaml_does(value, text):
+    assert cf._yaml_float(value) == text
+    assert yaml.safe_load('v: %s' % text)['v'] == value or math.isnan(value)
+
+
+# --- reading YAML: escapes, line numbers and the value budget at its edge ----------------------
+
+@pytest.mark.parametrize('escaped, char', [('\\x41', 'A'), ('\\u00e9', '\u00e9'), ('\\U0001f600', '\U0001f600')])
+def test_each_width_of_yaml_hex_escape_reads_back(escaped, char):
+    assert cf.read_values('yaml', 'k: "%sx"\n' % escaped) == {'k': char + 'x'}
+
+
+def test_yaml_refusals_give_one_based_line_numbers():
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml('a: 1\nb: 2\nc: !!binary aGk=\n')
+    assert '(line 3)' in e.value.msg
+
+
+def test_yaml_value_budget_counts_every_node_up_to_its_limit():
+    # A sequence of n scalars is n + 1 values.
+    assert len(cf.load_yaml('- 1\n' * (cf.MAX_YAML_NODES - 1))) == cf.MAX_YAML_NODES - 1
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml('- 1\n' * cf.MAX_YAML_NODES)
+    assert e.value.msg == 'The existing file is YAML with more than %d values; refusing to read it.' % cf.MAX_YAML_NODES
+
+
+def test_alias_expansion_counts_against_the_budget_and_is_named():
+    half = cf.MAX_YAML_NODES // 2
+    text = 'a: &x [%s]\nb: *x\n' % ', '.join(['1'] * half)
+    with pytest.raises(cf.FormatError) as e:
+        cf.load_yaml(text)
+    assert 'aliases expand to more than %d values' % cf.MAX_YAML_NODES in e.value.msg
+
+
+def test_mask_text_hides_every_continuation_line_of_an_ini_secret():
+    text = '[jira]\napi_token = piece-one\n  piece-two\n  piece-three\nurl = https://x\n'
+    masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'api_token')
+    assert 'piece' not in masked
+    assert masked == '[jira]\n%surl = https://x\n' % cf.ini_line('api_token', '<api_token>')
+
+
+def test_mask_text_hides_a_token_under_any_key_name_in_its_section_only():
+    text = '[jira]\nmykey = SECRETVALUE-1\n[other]\nmykey = plain-value\n'
+    masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'mykey')
+    assert 'SECRETVALUE-1' not in masked and 'plain-value' in masked

@@ -398,3 +398,126 @@ def test_validate_output_is_masked_before_the_cut(tmp_path, module):
         sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd,
                       mask=lambda text: text.replace(secret, '<redacted>'))
     assert 'SSSSSSSS' not in e.value.msg
+
+
+# --- bounds and names, at their edges -------------------------------------------------------------
+
+def test_reading_stops_at_the_bound_even_when_the_size_grew_after_the_check(tmp_path):
+    path = tmp_path / 'f'
+    for size, expect_whole in ((1000, True), (1001, False)):
+        path.write_bytes(b'x' * size)
+        fd = os.open(str(path), os.O_RDONLY)
+        try:
+            got = sf._read_fd(fd, 1000)  # what read_file does after fstat said "small enough"
+        finally:
+            os.close(fd)
+        assert got == (b'x' * size if expect_whole else None)
+
+
+def test_too_large_message_gives_the_bound_in_kib(tmp_path):
+    path = tmp_path / 'big'
+    path.write_bytes(b'x' * 5000)
+    with pytest.raises(sf.FileTooLarge) as e:
+        sf.read_file(str(path), limit=4096, option='path')
+    assert 'larger than 4 KiB' in str(e.value)
+
+
+def test_backup_of_an_executable_file_is_read_write_for_the_owner_only(tmp_path):
+    path = tmp_path / 'conf'
+    path.write_text('x')
+    os.chmod(str(path), 0o757)
+    name = sf.make_backup(str(path))
+    assert stat.S_IMODE(os.stat(name).st_mode) == 0o600
+
+
+def test_backup_names_count_up_from_the_plain_stamp_and_give_up_after_100(tmp_path, monkeypatch):
+    monkeypatch.setattr(sf.time, 'strftime', lambda fmt: '2026-01-02@03:04:05')
+    path = tmp_path / 'conf'
+    path.write_text('x')
+    stamp = str(path) + '.2026-01-02@03:04:05'
+    assert sf.make_backup(str(path)) == stamp + '~'
+    assert sf.make_backup(str(path)) == stamp + '.1~'
+    for n in range(2, 99):
+        open(stamp + '.%d~' % n, 'w').close()
+    assert sf.make_backup(str(path)) == stamp + '.99~'  # the hundredth name
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.make_backup(str(path))
+    assert 'free backup name' in e.value.msg
+
+
+def test_owner_and_group_names_resolve_to_their_ids():
+    import grp
+    import pwd
+    assert sf._lookup_id('root', 'owner', pwd.getpwnam, 'user') == 0
+    assert sf._lookup_id(grp.getgrgid(0).gr_name, 'group', grp.getgrnam, 'group') == 0
+
+
+def test_attribute_text_names_the_owner_and_group():
+    import grp
+    import pwd
+    st = os.stat_result((stat.S_IFREG | 0o640, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+    assert sf.attributes_text(st) == 'mode: 0640\nowner: %s\ngroup: %s\n' % (pwd.getpwuid(0)[0], grp.getgrgid(0)[0])
+    unknown = os.stat_result((stat.S_IFREG | 0o600, 0, 0, 1, 4000000001, 4000000002, 0, 0, 0, 0))
+    assert sf.attributes_text(unknown) == 'mode: 0600\nowner: 4000000001\ngroup: 4000000002\n'
+
+
+def test_fixing_the_mode_of_a_file_with_one_name_changes_it_in_place(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    with open(path, 'w') as f:
+        f.write('x')
+    os.chmod(path, 0o644)
+    inode = os.stat(path).st_ino
+    changed, diff = sf.fix_attributes(module, path, dict(mode=0o600, owner=None, group=None))
+    assert changed and diff['after'].startswith('mode: 0600')
+    assert os.stat(path).st_ino == inode and stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_remove_file_backs_up_only_when_asked(tmp_path):
+    path = str(tmp_path / 'c.yaml')
+    for backup in (False, True):
+        with open(path, 'w') as f:
+            f.write('old')
+        got = sf.remove_file(path, backup=True) if backup else sf.remove_file(path)
+        assert not os.path.exists(path)
+        if backup:
+            assert got.startswith(path + '.') and open(got).read() == 'old'
+        else:
+            assert got is None and os.listdir(str(tmp_path)) == []
+
+
+def test_validate_output_is_cut_to_its_last_1000_characters(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    cmd = "/bin/sh -c 'printf A; printf \"%%01499d\" 0; exit 1' %s"
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.write_file(module, path, b'x\n', file_args(module, path), validate=cmd)
+    assert '(rc=1): %s. ' % ('0' * 1000) in e.value.msg and 'A0' not in e.value.msg
+
+
+def test_a_write_makes_a_backup_only_when_asked_and_only_of_an_existing_file(tmp_path, module):
+    path = str(tmp_path / 'c.yaml')
+    assert sf.write_file(module, path, b'first\n', file_args(module, path), backup=True) is None  # nothing to back up
+    assert sf.write_file(module, path, b'second\n', file_args(module, path)) is None
+    assert sorted(os.listdir(str(tmp_path))) == ['c.yaml'] and open(path, 'rb').read() == b'second\n'
+
+
+@pytest.mark.parametrize('mode, bits', [('0640', 0o640), ('u=rw,g=r', 0o640), (0o640, 0o640)])
+def test_fix_attributes_takes_octal_text_symbolic_and_int_modes(tmp_path, module, mode, bits):
+    path = str(tmp_path / 'c.yaml')
+    with open(path, 'w') as f:
+        f.write('x')
+    os.chmod(path, 0o600)
+    changed, diff = sf.fix_attributes(module, path, dict(mode=mode, owner=None, group=None))
+    assert changed and stat.S_IMODE(os.stat(path).st_mode) == bits
+
+
+@pytest.mark.parametrize('path', ['/etc/jira/.', '/etc/jira/'])
+def test_check_path_refuses_a_directory_spelling(path):
+    with pytest.raises(sf.SafeFileError):
+        sf.check_path(path)
+
+
+def test_lock_of_a_relative_name_is_taken_in_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    lock = sf.lock_for('c.yaml')
+    lock.acquire()
+    lock.release()

@@ -61,3 +61,27 @@ def test_check_fields_codes():
     got = info.check_fields({'url': 'http://x.example.com', 'username': '', 'api_token': ' t'}, False)
     assert [p.split(':')[0] for p in got] == ['empty_value', 'token_whitespace', 'insecure_url']
     assert info.check_fields({}, False) == ['missing_key: url', 'missing_key: username', 'missing_key: api_token']
+
+
+def test_a_bad_key_name_is_reported_as_the_option_key_or_as_a_setting():
+    values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items('ini', m.key_names('ini', {'api_token': 'a=b'}), values, {})
+    assert 'key for api_token' in e.value.msg and 'setting' not in e.value.msg
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items('ini', m.key_names('ini', None), values, {'c=d': 'x'})
+    assert 'setting' in e.value.msg and 'key for' not in e.value.msg
+
+
+def test_a_value_the_format_cannot_hold_names_the_logical_field_not_its_file_key():
+    """env keys are JIRA_*; the message names the field the user gave (username)."""
+    values = {'url': 'https://x', 'username': 'two\nlines', 'api_token': 't'}
+    with pytest.raises(cf.FormatError) as e:
+        m.plan_items('env', m.key_names('env', None), values, {})
+    assert 'The value of username ' in e.value.msg
+
+
+def test_the_diff_marker_of_a_non_string_secret_is_that_of_its_file_text():
+    assert m.marker_for('api_token', 12345) == m.marker_for('api_token', '12345')
+    assert m.marker_for('api_token', True) == m.marker_for('api_token', 'true')
+    assert m.marker_for('api_token', 'a') != m.marker_for('api_token', 'b')
