@@ -95,7 +95,7 @@ CLOUD_HOST_SUFFIXES = ('.atlassian.net', '.jira.com')
 CLOUD_GATEWAY_HOSTS = ('api.atlassian.com',)
 
 # Statuses worth another try. 401/403 are never retried: each failed login feeds Jira's
-# CAPTCHA counter (jira-facts.md section 2) and can lock the service account.
+# CAPTCHA counter (Data Center locks API logins behind a CAPTCHA after a few failures) and can lock the service account.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # A broken proxy can answer with megabytes; a Jira JSON answer of interest is far smaller.
 MAX_BODY_BYTES = 1024 * 1024
