@@ -171,7 +171,7 @@ BODY = b'{"accountId": "abc", "displayName": "Bot"}' * 50
     ('deflate', zlib.compress(BODY)),
     ('deflate', zlib.compress(BODY)[2:-4]),                           # raw deflate, no zlib wrapper
     ('identity', BODY),
-])
+], ids=['gzip', 'x-gzip', 'gzip-two-members', 'deflate-zlib', 'deflate-raw', 'identity'])
 def test_decoder_decodes(encoding, data):
     assert feed_all(jc._BodyDecoder(encoding, 1 << 20), data) == BODY
 
