@@ -18,7 +18,7 @@ import nox
 try:
     import antsibull_nox
 except ImportError:  # pragma: no cover - told to the user, not a test path
-    raise SystemExit('noxfile.py needs antsibull-nox: pip install -r requirements-gates.txt (or scripts/nox)')
+    raise SystemExit('noxfile.py needs antsibull-nox: use scripts/nox (or pip install -r requirements-nox.txt)')
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
