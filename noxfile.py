@@ -75,6 +75,18 @@ def sanity_venv(session):
     _script(session, 'scripts/gates/sanity')
 
 
+@nox.session(name='galaxy-importer-strict', python=False, default=False)
+def galaxy_importer_strict(session):
+    """galaxy-importer on the built tarball, failing on any WARNING or ERROR line (build-import-check only warns)."""
+    _script(session, 'scripts/gates/galaxy-importer')
+
+
+@nox.session(name='ansible-lint-strict', python=False, default=False)
+def ansible_lint_strict(session):
+    """ansible-lint as the ansible-lint session, and no skip_list/warn_list; lists every noqa for review."""
+    _script(session, 'scripts/gates/lint')
+
+
 @nox.session(name='docs-drift', python=False, default=False)
 def docs_drift(session):
     """ansible-doc of every module and role, docs/plugins and changelog drift, antsibull-changelog lint."""
