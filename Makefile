@@ -8,12 +8,13 @@
 #   make bench   - benchmarks (writes docs/performance.md); not part of make test
 #   make mutation - mutation testing of the trust-deciding code (writes docs/test-strength.md);
 #                  QUICK=1 runs a fixed sample for CI; not part of make test
+#   make nox     - nox sessions (noxfile.py, antsibull-nox.toml): NOX="--list", NOX="-e lint docs-check"
 SHELL := /bin/bash
 PYTHON ?= $(shell scripts/find-python 3.12 3.13 2>/dev/null || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: venv test unit demo demo-shell gates matrix bench mutation clean
+.PHONY: venv test unit demo demo-shell gates matrix bench mutation nox clean
 
 venv: $(STAMP)
 
@@ -40,8 +41,11 @@ gates: venv
 matrix: venv
 	scripts/gates/matrix
 
+nox:
+	scripts/nox $(or $(NOX),--list)
+
 clean:
-	rm -rf build collections .pytest_cache .hypothesis
+	rm -rf build collections .pytest_cache .hypothesis .nox
 
 bench: venv
 	benchmarks/run

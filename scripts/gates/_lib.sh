@@ -31,6 +31,14 @@ _ensure_venv() {
 ensure_gates_venv() { _ensure_venv "$GATES_VENV" 3.12 "$ROOT/requirements-gates.txt"; }
 ensure_dev_venv() { _ensure_venv "$DEV_VENV" 3.12 "$ROOT/requirements-dev.txt"; }
 
+# The collection's version, from galaxy.yml (the one place it is written down).
+collection_version() {
+  local v
+  v=$(sed -n 's/^version:[[:space:]]*["'\'']\{0,1\}\([^"'\''[:space:]]*\).*/\1/p' "$ROOT/galaxy.yml")
+  [ -n "$v" ] || die "galaxy.yml has no version"
+  echo "$v"
+}
+
 # The collection's files as git sees them (tracked + untracked, not ignored).
 collection_files() { git -C "$ROOT" ls-files -co --exclude-standard; }
 

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from support.ansible import run_playbook, to_unsafe_yaml
 from support.leakscan import LeakFound, exposure_env, new_workdir, scan_run
+from support.snapshot import tree_snapshot
 
 from ansible_collections.integrations.jira.plugins.module_utils import _config_formats as cf
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
@@ -379,21 +380,8 @@ def batch_play(cases):
 
 
 def tree_state(base):
-    state = {}
-    for root, dirs, files in os.walk(base):
-        for name in dirs + files:
-            p = os.path.join(root, name)
-            st_ = os.lstat(p)
-            data = None
-            if os.path.isfile(p) and not os.path.islink(p):
-                with open(p, 'rb') as f:
-                    data = f.read()
-            if os.path.isdir(p) and not os.path.islink(p):
-                # A temp file created and removed again changes a directory's mtime, not its content.
-                state[os.path.relpath(p, base)] = (st_.st_mode, st_.st_ino)
-            else:
-                state[os.path.relpath(p, base)] = (st_.st_mode, st_.st_ino, st_.st_mtime_ns, data)
-    return state
+    # A temp file created and removed again changes a directory's mtime, not its content.
+    return tree_snapshot(base, ('mode', 'ino', 'mtime_ns', 'data'), dir_fields=('mode', 'ino'))
 
 
 def run_batch(module, cases, inventory=None, workdir=None):

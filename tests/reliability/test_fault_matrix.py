@@ -25,6 +25,8 @@ import pytest
 
 from support.ansible import run_playbook
 from support.leakscan import exposure_env, new_workdir, scan_run
+from support.proxy import pump
+from support.snapshot import tree_snapshot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIMER_CALLBACKS = os.path.join(HERE, 'callback_plugins')
@@ -83,37 +85,13 @@ class FaultProxy:
             with self._lock:
                 self.connections += 1
             upstream = socket.create_connection(('127.0.0.1', self.upstream_port))
-            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+            threading.Thread(target=pump, args=(client, upstream, self._stop), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client, self._stop),
+                             kwargs=dict(on_sent=self._count_down, stall_after=self.stall_after), daemon=True).start()
 
-    def _pump(self, src, dst, down):
-        sent = 0
-        try:
-            while not self._stop.is_set():
-                data = src.recv(65536)
-                if not data:
-                    break
-                if down and self.stall_after is not None and sent + len(data) > self.stall_after:
-                    data = data[:max(0, self.stall_after - sent)]
-                    dst.sendall(data)
-                    with self._lock:
-                        self.down_bytes += len(data)
-                    self._stop.wait(120)
-                    break
-                dst.sendall(data)
-                sent += len(data)
-                if down:
-                    with self._lock:
-                        self.down_bytes += len(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+    def _count_down(self, n):
+        with self._lock:
+            self.down_bytes += n
 
     def close(self):
         self._stop.set()
@@ -267,17 +245,7 @@ def make_hosts(workdir):
 
 def snapshot(base):
     """Everything about a host's files that a write could change."""
-    state = {}
-    for root, dirs, files in os.walk(base):
-        for name in dirs + files:
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            data = None
-            if os.path.isfile(p):
-                with open(p, 'rb') as f:
-                    data = f.read()
-            state[os.path.relpath(p, base)] = (st.st_mode, st.st_ino, st.st_mtime_ns, st.st_uid, data)
-    return state
+    return tree_snapshot(base, ('mode', 'ino', 'mtime_ns', 'uid', 'data_via_links'))
 
 
 def role_vars(emu, **over):

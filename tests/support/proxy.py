@@ -8,6 +8,41 @@ import socket
 import threading
 
 
+def pump(src, dst, stop, on_sent=None, stall_after=None, stall_seconds=120):
+    """Copy bytes from socket ``src`` to ``dst`` until end of stream, a socket error or ``stop`` (a
+    threading.Event) is set; then shut both sockets down and close them.
+
+    ``on_sent(n)`` is called after each ``n`` bytes forwarded. With ``stall_after``, once a chunk
+    would take the total past that many bytes, only the bytes up to it are forwarded, then the
+    connection is held open without a byte more for ``stall_seconds`` (or until ``stop``)."""
+    sent = 0
+    try:
+        while not stop.is_set():
+            data = src.recv(65536)
+            if not data:
+                break
+            if stall_after is not None and sent + len(data) > stall_after:
+                data = data[:max(0, stall_after - sent)]
+                dst.sendall(data)
+                if on_sent is not None:
+                    on_sent(len(data))
+                stop.wait(stall_seconds)
+                break
+            dst.sendall(data)
+            sent += len(data)
+            if on_sent is not None:
+                on_sent(len(data))
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+
 class CountingProxy:
     def __init__(self):
         self.requests = []          # (method, target) per request head seen
@@ -71,25 +106,8 @@ class CountingProxy:
         except (OSError, ValueError):
             client.close()
             return
-        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
-        self._pump(client, upstream)
-
-    def _pump(self, src, dst):
-        try:
-            while not self._stop.is_set():
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+        threading.Thread(target=pump, args=(upstream, client, self._stop), daemon=True).start()
+        pump(client, upstream, self._stop)
 
     def close(self):
         self._stop.set()

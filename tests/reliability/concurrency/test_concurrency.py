@@ -9,7 +9,6 @@ without the writers' lock the two writes would overlap. A poller lists the direc
 the runs (no inotify) and the test proves it never saw two temp files at once: the lock serialised the writers.
 """
 
-import errno
 import os
 import secrets
 import stat
@@ -20,8 +19,9 @@ import time
 import pytest
 import yaml
 
-from support.ansible import _scratch_dir, run_playbook
-from support.leakscan import exposure_env, new_workdir, scan_run
+from support.ansible import _scratch_dir
+from support.concurrent_runs import barrier_fifo, playbook_dir, run_together
+from support.leakscan import scan_run
 
 pytestmark = pytest.mark.slow
 
@@ -88,27 +88,6 @@ class Poller(threading.Thread):
         self.join(10)
 
 
-def release(fifos, timeout=90):
-    """The barrier: each writer blocks reading its FIFO (``cat``). Open every FIFO for writing
-    once its reader is there, then close them all at once: both readers see EOF together."""
-    fds = []
-    deadline = time.time() + timeout
-    try:
-        for fifo in fifos:
-            while True:
-                try:
-                    fds.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-                    break
-                except OSError as e:
-                    # ENXIO: the writer has not reached the barrier yet.
-                    if e.errno != errno.ENXIO or time.time() > deadline:
-                        raise
-                    time.sleep(0.01)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
 def writer(name, rnd):
     tok = 'tok-%s-' % name + secrets.token_urlsafe(24)
     user = 'svc-%s@example.com' % name.lower()
@@ -124,10 +103,7 @@ def test_two_runs_write_the_same_file_at_once(reliability_record):
     target = tempfile.mkdtemp(prefix='conc-target-', dir=_scratch_dir())
     os.chmod(target, 0o755)  # a world-listable directory: only the files' own modes protect them
     path = os.path.join(target, 'jira.yml')
-    sync = tempfile.mkdtemp(prefix='conc-sync-', dir=_scratch_dir())
-    playbook = os.path.join(sync, 'site.yml')
-    with open(playbook, 'w') as f:
-        f.write(PLAYBOOK)
+    sync, playbook = playbook_dir('conc-sync-', PLAYBOOK)
 
     winners = {'A': 0, 'B': 0}
     overlaps = 0
@@ -139,26 +115,13 @@ def test_two_runs_write_the_same_file_at_once(reliability_record):
             tok, user, settings, exp = writer(name, rnd)
             expected[name] = exp
             tokens.append((tok, user))
-            fifo = os.path.join(sync, 'go-%s-%d' % (name, rnd))
-            os.mkfifo(fifo, 0o600)
+            fifo = barrier_fifo(sync, '%s-%d' % (name, rnd))
             runs[name] = dict(extra=dict(cfg_path=path, cfg_url=URL, cfg_username=user, cfg_token=tok,
                                          cfg_settings=settings, barrier_cmd='cat %s' % fifo, hold=HOLD_S),
                               fifo=fifo)
-        results = {}
-
-        def play(name):
-            workdir = new_workdir('conc')
-            results[name] = run_playbook(playbook, extra_vars=runs[name]['extra'], env=exposure_env(workdir),
-                                         workdir=workdir, timeout=120)
-
-        threads = [threading.Thread(target=play, args=(n,)) for n in ('A', 'B')]
         poller = Poller(target)
         poller.start()
-        for t in threads:
-            t.start()
-        release([r['fifo'] for r in runs.values()])
-        for t in threads:
-            t.join(150)
+        results = run_together(playbook, runs, 'conc', timeout=120, join_timeout=150)
         poller.stop()
 
         for name, result in results.items():

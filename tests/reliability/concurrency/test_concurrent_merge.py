@@ -8,19 +8,17 @@ lock every run would read the same old file and all but one key would be lost.
 """
 
 import configparser
-import errno
 import os
 import secrets
 import stat
 import tempfile
-import threading
-import time
 
 import pytest
 import yaml
 
-from support.ansible import _scratch_dir, run_playbook
-from support.leakscan import exposure_env, new_workdir, scan_run
+from support.ansible import _scratch_dir
+from support.concurrent_runs import barrier_fifo, playbook_dir, run_together
+from support.leakscan import scan_run
 
 pytestmark = pytest.mark.slow
 
@@ -51,25 +49,6 @@ PLAYBOOK = r'''
 '''
 
 
-def release(fifos, timeout=90):
-    """Open every FIFO for writing once its reader is there, then close them all at once."""
-    fds = []
-    deadline = time.time() + timeout
-    try:
-        for fifo in fifos:
-            while True:
-                try:
-                    fds.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-                    break
-                except OSError as e:
-                    if e.errno != errno.ENXIO or time.time() > deadline:
-                        raise
-                    time.sleep(0.01)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
 @pytest.mark.parametrize('fmt', ['yaml', 'ini'])
 def test_simultaneous_merges_keep_every_key(reliability_record, fmt):
     rec = reliability_record
@@ -78,10 +57,7 @@ def test_simultaneous_merges_keep_every_key(reliability_record, fmt):
     rec.fault = 'concurrent merge writers released together from a barrier; each holds its write %.1f s' % HOLD_S
     target = tempfile.mkdtemp(prefix='conc-merge-', dir=_scratch_dir())
     path = os.path.join(target, 'jira.' + fmt)
-    sync = tempfile.mkdtemp(prefix='conc-merge-sync-', dir=_scratch_dir())
-    playbook = os.path.join(sync, 'site.yml')
-    with open(playbook, 'w') as f:
-        f.write(PLAYBOOK)
+    sync, playbook = playbook_dir('conc-merge-sync-', PLAYBOOK)
     tok = 'tok-' + secrets.token_urlsafe(24)
     expected = {}
     for rnd in range(ROUNDS):
@@ -90,23 +66,10 @@ def test_simultaneous_merges_keep_every_key(reliability_record, fmt):
             key = 'writer_%d_round_%d' % (i, rnd)
             value = secrets.token_hex(6)
             expected[key] = value
-            fifo = os.path.join(sync, 'go-%d-%d' % (i, rnd))
-            os.mkfifo(fifo, 0o600)
+            fifo = barrier_fifo(sync, '%d-%d' % (i, rnd))
             runs[i] = dict(extra=dict(cfg_path=path, cfg_format=fmt, cfg_url=URL, cfg_username=USER, cfg_token=tok,
                                       cfg_settings={key: value}, barrier_cmd='cat %s' % fifo, hold=HOLD_S), fifo=fifo)
-        results = {}
-
-        def play(i):
-            workdir = new_workdir('conc-merge')
-            results[i] = run_playbook(playbook, extra_vars=runs[i]['extra'], env=exposure_env(workdir),
-                                      workdir=workdir, timeout=180)
-
-        threads = [threading.Thread(target=play, args=(i,)) for i in runs]
-        for t in threads:
-            t.start()
-        release([r['fifo'] for r in runs.values()])
-        for t in threads:
-            t.join(200)
+        results = run_together(playbook, runs, 'conc-merge', timeout=180, join_timeout=200)
         for result in results.values():
             scan_run(result, tok, USER, name_only_paths=[target])
             assert result.rc == 0, result

@@ -11,7 +11,6 @@ run as ``nobody`` through ``become_method: su``. Each test undoes its fault at t
 import errno
 import os
 import secrets
-import stat
 import subprocess
 import tempfile
 
@@ -19,6 +18,7 @@ import pytest
 
 from support.ansible import _scratch_dir, run_module
 from support.leakscan import exposure_env, new_workdir, scan_run
+from support.snapshot import tree_snapshot
 
 MODULE = 'jira_integration_config'
 URL = 'https://example.atlassian.net'
@@ -45,20 +45,7 @@ def target_dir(prefix='fs-target-'):
 
 def snapshot(directory):
     """Everything in ``directory`` (recursively): type, mode, owner, content or link target."""
-    snap = {}
-    for root, dirs, files in os.walk(directory):
-        for name in dirs + files:
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            if stat.S_ISLNK(st.st_mode):
-                body = ('link', os.readlink(p))
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, 'rb') as f:
-                    body = ('file', f.read())
-            else:
-                body = ('dir', None)
-            snap[os.path.relpath(p, directory)] = (body, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-    return snap
+    return tree_snapshot(directory, ('body', 'perm', 'uid', 'gid'))
 
 
 def temp_files(directory):
