@@ -11,38 +11,38 @@ from ansible_collections.integrations.jira.plugins.modules import jira_integrati
 
 
 def test_key_names_default_per_format_and_overrides():
-    assert m.key_names('env', None)['api_token'] == 'JIRA_API_TOKEN'
-    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['api_token'] == 'secret'
-    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['url'] == 'url'
+    assert cf.key_names('env', None)['api_token'] == 'JIRA_API_TOKEN'
+    assert cf.key_names('yaml', {'api_token': 'secret', 'url': None})['api_token'] == 'secret'
+    assert cf.key_names('yaml', {'api_token': 'secret', 'url': None})['url'] == 'url'
 
 
 def test_plan_items_refuses_duplicates_case_insensitively_for_ini():
-    names = m.key_names('ini', None)
+    names = cf.key_names('ini', None)
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', names, values, {'URL': 'y'})
+        cf.plan_items('ini', names, values, {'URL': 'y'})
     assert 'URL' in e.value.msg and 'case' in e.value.msg
-    assert [i[0] for i in m.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
+    assert [i[0] for i in cf.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
 
 
 @pytest.mark.parametrize('fmt', cf.FORMATS)
 def test_plan_items_refuses_empty_key_names_in_every_format(fmt):
-    """F5: YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
+    """YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items(fmt, m.key_names(fmt, None), values, {'': 'x'})
+        cf.plan_items(fmt, cf.key_names(fmt, None), values, {'': 'x'})
     assert 'setting' in e.value.msg
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items(fmt, m.key_names(fmt, {'url': ''}), values, {})
+        cf.plan_items(fmt, cf.key_names(fmt, {'url': ''}), values, {})
     assert e.value.msg.startswith('Option keys.url')
 
 
 def test_compare_tells_types_apart_in_yaml_and_text_in_env():
     items = [('timeout', 'timeout', 30), ('verify', 'verify', True)]
-    assert m.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
-    assert m.compare('yaml', {'timeout': '30', 'verify': 1}, items) == ['timeout', 'verify']
-    assert m.compare('yaml', None, items) == ['timeout', 'verify']
-    assert m.compare('env', {'timeout': '30', 'verify': 'true'}, items) == []
+    assert cf.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
+    assert cf.compare('yaml', {'timeout': '30', 'verify': 1}, items) == ['timeout', 'verify']
+    assert cf.compare('yaml', None, items) == ['timeout', 'verify']
+    assert cf.compare('env', {'timeout': '30', 'verify': 'true'}, items) == []
 
 
 @pytest.mark.parametrize('mode, expected', [
@@ -66,10 +66,10 @@ def test_check_fields_codes():
 def test_a_bad_key_name_is_reported_as_the_option_key_or_as_a_setting():
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', m.key_names('ini', {'api_token': 'a=b'}), values, {})
+        cf.plan_items('ini', cf.key_names('ini', {'api_token': 'a=b'}), values, {})
     assert 'key for api_token' in e.value.msg and 'setting' not in e.value.msg
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', m.key_names('ini', None), values, {'c=d': 'x'})
+        cf.plan_items('ini', cf.key_names('ini', None), values, {'c=d': 'x'})
     assert 'setting' in e.value.msg and 'key for' not in e.value.msg
 
 
@@ -77,7 +77,7 @@ def test_a_value_the_format_cannot_hold_names_the_logical_field_not_its_file_key
     """env keys are JIRA_*; the message names the field the user gave (username)."""
     values = {'url': 'https://x', 'username': 'two\nlines', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('env', m.key_names('env', None), values, {})
+        cf.plan_items('env', cf.key_names('env', None), values, {})
     assert 'The value of username ' in e.value.msg
 
 
