@@ -596,7 +596,10 @@ class _Assignment(object):
 def env_parse(text):
     """The assignments of an env file with their spans, read with systemd's EnvironmentFile= rules
     (src/basic/env-file.c). ``export NAME=`` is matched as NAME so that a managed key written by
-    hand for sh is found too."""
+    hand for sh is found too.
+
+    One character loop with the states of systemd's own parser, kept whole so that it can be read
+    side by side with env-file.c."""
     result = []
     state = 'pre_key'
     key = value = None

@@ -361,41 +361,12 @@ def _bad_url(option, problem, fix):
     return JiraError('invalid_url', 'Option %s %s. %s' % (option, problem, fix))
 
 
-def normalize_url(url, allow_insecure_http=False, option='url'):
-    """Check a Jira root URL and return it normalised (lower-case scheme and host, default port
-    dropped, no trailing slash, Data Center context path kept).
-
-    Raises :class:`JiraError` (``invalid_url`` or ``insecure_url``). Messages never repeat the
-    URL itself: a mistyped URL can carry a secret (``https://user:token@host``).
-    """
-    fix_root = 'Give the root URL of the Jira site, for example %s (Data Center: https://jira.example.com or https://jira.example.com/jira).' % URL_EXAMPLE
-    if not isinstance(url, str) or not url:
-        raise _bad_url(option, 'is empty', fix_root)
-    if len(url) > 2048:
-        raise _bad_url(option, 'is longer than 2048 characters', fix_root)
-    if re.search(r'\s', url):
-        raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
-    if _has_control(url):
-        raise _bad_url(option, 'contains control characters', fix_root)
-    if '\\' in url:
-        # Browsers and some proxies read a backslash as "/", Python's URL parser does not.
-        raise _bad_url(option, 'contains a backslash', 'Use forward slashes: ' + fix_root)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise _bad_url(option, 'is not a valid URL', fix_root)
-    scheme = parts.scheme.lower()
-    if scheme not in ('https', 'http'):
-        raise _bad_url(option, 'must use https:// (got %s)' % ('no scheme' if not scheme else 'another scheme'), fix_root)
-    if '@' in parts.netloc:
-        raise _bad_url(option, 'must not contain a user name or password before the host',
-                       'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
-    if parts.query or parts.fragment or '?' in url or '#' in url:
-        raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
+def _authority(netloc, scheme, option, fix_root):
+    """(host name, host[:port] for the URL) of a URL's authority, checked; the default port is dropped."""
     # The authority is parsed here, not by urlsplit: urlsplit ignores what follows "]" in
     # "[::1]x", drops an empty port ("host:") and leaves percent-escapes in the host.
     bad_port = ('has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
-    authority = _AUTHORITY_RE.match(parts.netloc)
+    authority = _AUTHORITY_RE.match(netloc)
     if not authority:
         raise _bad_url(option, 'has junk after the host or an invalid host (an IPv6 address goes in [...], '
                                'followed by nothing or :port)', fix_root)
@@ -430,6 +401,41 @@ def normalize_url(url, allow_insecure_http=False, option='url'):
         host_for_url = hostname
     if port is not None and not ((scheme == 'https' and port == 443) or (scheme == 'http' and port == 80)):
         host_for_url = '%s:%d' % (host_for_url, port)
+    return hostname, host_for_url
+
+
+def normalize_url(url, allow_insecure_http=False, option='url'):
+    """Check a Jira root URL and return it normalised (lower-case scheme and host, default port
+    dropped, no trailing slash, Data Center context path kept).
+
+    Raises :class:`JiraError` (``invalid_url`` or ``insecure_url``). Messages never repeat the
+    URL itself: a mistyped URL can carry a secret (``https://user:token@host``).
+    """
+    fix_root = 'Give the root URL of the Jira site, for example %s (Data Center: https://jira.example.com or https://jira.example.com/jira).' % URL_EXAMPLE
+    if not isinstance(url, str) or not url:
+        raise _bad_url(option, 'is empty', fix_root)
+    if len(url) > 2048:
+        raise _bad_url(option, 'is longer than 2048 characters', fix_root)
+    if re.search(r'\s', url):
+        raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
+    if _has_control(url):
+        raise _bad_url(option, 'contains control characters', fix_root)
+    if '\\' in url:
+        # Browsers and some proxies read a backslash as "/", Python's URL parser does not.
+        raise _bad_url(option, 'contains a backslash', 'Use forward slashes: ' + fix_root)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _bad_url(option, 'is not a valid URL', fix_root)
+    scheme = parts.scheme.lower()
+    if scheme not in ('https', 'http'):
+        raise _bad_url(option, 'must use https:// (got %s)' % ('no scheme' if not scheme else 'another scheme'), fix_root)
+    if '@' in parts.netloc:
+        raise _bad_url(option, 'must not contain a user name or password before the host',
+                       'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
+    if parts.query or parts.fragment or '?' in url or '#' in url:
+        raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
+    hostname, host_for_url = _authority(parts.netloc, scheme, option, fix_root)
 
     path = parts.path.rstrip('/')
     if '//' in path or '/./' in path + '/' or '/../' in path + '/':

@@ -85,3 +85,33 @@ def test_the_diff_marker_of_a_non_string_secret_is_that_of_its_file_text():
     assert m.marker_for('api_token', 12345) == m.marker_for('api_token', '12345')
     assert m.marker_for('api_token', True) == m.marker_for('api_token', 'true')
     assert m.marker_for('api_token', 'a') != m.marker_for('api_token', 'b')
+
+
+def writer_module(monkeypatch, args):
+    import json
+    from ansible.module_utils import basic
+    args = dict(args, _ansible_check_mode=False, _ansible_diff=True, _ansible_remote_tmp='/tmp',
+                _ansible_keep_remote_files=False)
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode())
+        return m.argument_spec().create_ansible_module(add_file_common_args=True, supports_check_mode=True)
+    with patch_module_args(args):
+        return m.argument_spec().create_ansible_module(add_file_common_args=True, supports_check_mode=True)
+
+
+def test_a_run_leaves_module_params_as_the_task_gave_them(tmp_path, monkeypatch):
+    """The defaulted mode and the checked expiry date are the run's own; Ansible reports params as the invocation."""
+    path = tmp_path / 'jira.yml'
+    fact = tmp_path / 'jira.fact'
+    module = writer_module(monkeypatch, dict(path=str(path), url='https://x.atlassian.net/', username='svc@example.com',
+                                             api_token='Tok-SECRET-1234',
+                                             rotation_fact=dict(path=str(fact), expires_on='')))
+    before = dict(module.params, rotation_fact=dict(module.params['rotation_fact']))
+    result = m.run(module)
+    assert module.params == before and module.params['mode'] is None
+    assert result['changed'] is True and result['changed_keys'] == ['url', 'username', 'api_token']
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert result['rotation_fact']['expires_on'] is None and result['rotation_fact']['url'] == 'https://x.atlassian.net'
+    assert m.run(module)['changed'] is False
