@@ -10,7 +10,8 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     # Where the Jira settings sit in the config file: shared by jira_integration_config (writes) and
-    # jira_integration_config_info (reads), which take the same values.
+    # jira_integration_config_info (reads), which take the same values. The argument spec of these
+    # options is config_file_argument_spec() in plugins/module_utils/_config_formats.py.
     DOCUMENTATION = r'''
 options:
   keys:

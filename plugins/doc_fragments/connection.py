@@ -9,8 +9,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The connection options every module that talks to Jira shares (see
-    # plugins/module_utils/_jira_client.py connection_argument_spec()).
+    # The connection options every module that talks to Jira shares. Their argument spec and its
+    # constraints are connection_spec() in plugins/module_utils/_jira_client.py.
     DOCUMENTATION = r'''
 options:
   url:

@@ -596,7 +596,10 @@ class _Assignment(object):
 def env_parse(text):
     """The assignments of an env file with their spans, read with systemd's EnvironmentFile= rules
     (src/basic/env-file.c). ``export NAME=`` is matched as NAME so that a managed key written by
-    hand for sh is found too."""
+    hand for sh is found too.
+
+    One character loop with the states of systemd's own parser, kept whole so that it can be read
+    side by side with env-file.c."""
     result = []
     state = 'pre_key'
     key = value = None
@@ -845,13 +848,102 @@ def read_values(fmt, text, section=DEFAULT_SECTION, root_key=None):
     return values
 
 
+def fold_key(fmt, key):
+    """The key as the format's reader compares it: configparser ignores case, the others do not."""
+    return _ini_option_key(key) if fmt == 'ini' else key
+
+
 def lookup(fmt, values, key):
     """values[key] with the format's own key rules (configparser ignores case)."""
     if values is None:
         return None
-    if fmt == 'ini':
-        return values.get(_ini_option_key(key))
-    return values.get(key)
+    return values.get(fold_key(fmt, key))
+
+
+# ---------------------------------------------------------------------------------------------
+# The options both config modules take, and the writer's plan
+# ---------------------------------------------------------------------------------------------
+
+def config_file_argument_spec():
+    """The options documented by the ``integrations.jira.config_file`` doc fragment (where the
+    Jira settings sit in the file), for the modules that extend it."""
+    return dict(
+        keys=dict(type='dict', no_log=False, options=dict(
+            url=dict(type='str'),
+            username=dict(type='str'),
+            api_token=dict(type='str', no_log=False),
+        )),
+        section=dict(type='str', default=DEFAULT_SECTION),
+        root_key=dict(type='str', no_log=False),
+    )
+
+
+def key_names(fmt, keys):
+    """Logical name -> key in the file, from the format's defaults and option ``keys``."""
+    names = dict(DEFAULT_KEYS[fmt])
+    for logical, name in (keys or {}).items():
+        if name is not None:
+            names[logical] = name
+    return names
+
+
+def plan_items(fmt, names, values, settings):
+    """The (logical, file key, value) triples to write, checked against what the format can hold."""
+    items = [(logical, names[logical], values[logical]) for logical in MANAGED if values.get(logical) is not None]
+    for key, value in settings.items():
+        items.append((key, key, value))
+    seen = {}
+    for logical, key, value in items:
+        if key == '':
+            # YAML and JSON could hold it, but no reader looks a setting up by an empty name.
+            raise FormatError('Option keys.%s must not be empty.' % logical if logical in MANAGED
+                              else 'A setting name (a key of option settings) must not be empty.')
+        check_key(fmt, key, 'key for %s' % logical if logical in MANAGED else 'setting')
+        folded = fold_key(fmt, key)
+        if folded in seen:
+            raise FormatError('The key %s is used twice (by %s and by %s)%s; a file holds it once.' % (
+                key, seen[folded], logical, ', configparser ignores case' if fmt == 'ini' else ''))
+        seen[folded] = logical
+        check_value(fmt, logical if logical in MANAGED else key, value)
+    return items
+
+
+def removal_items(fmt, names, settings):
+    """The (logical, file key, None) triples that state=absent removes, their keys checked."""
+    items = [(logical, names[logical], None) for logical in MANAGED]
+    items += [(key, key, None) for key in settings]
+    for _logical, key, _value in items:
+        check_key(fmt, key)
+    return items
+
+
+def compare(fmt, old_values, items):
+    """Logical names of the items whose value differs from what the file holds."""
+    changed = []
+    for logical, key, value in items:
+        old = lookup(fmt, old_values, key)
+        if fmt in ('ini', 'env'):
+            differs = old != scalar_text(value)
+        else:
+            differs = old_values is None or key not in old_values or canonical(old) != canonical(value)
+        if differs:
+            changed.append(logical)
+    return changed
+
+
+def present_keys(fmt, old_values, items, merge):
+    """Logical names of the items the file holds (what removing them changes). With ``merge``
+    a key held with a null value counts too: merging removes the key itself."""
+    return [logical for logical, key, _value in items
+            if old_values is not None and (lookup(fmt, old_values, key) is not None or (merge and key in old_values))]
+
+
+def fingerprint_marker(fingerprint):
+    """The diff's stand-in for a secret value, ``marker_for(key, value)``: its key and the
+    ``fingerprint`` (a function of text) of the text the file holds."""
+    def marker_for(key, value):
+        return token_marker(key, fingerprint(value if isinstance(value, str) else scalar_text(value)))
+    return marker_for
 
 
 def render(fmt, items, old_text=None, merge=False, remove=(), section=DEFAULT_SECTION, root_key=None,

@@ -6,27 +6,27 @@
 # This module_utils is PRIVATE to the integrations.jira collection. It may change at any time,
 # without notice. Do not use it from other collections or roles.
 
-"""Shared flow for the Jira administration modules (groups, users, roles).
+"""Shared flow for the modules that talk to Jira, and for the administration modules (groups,
+users, roles) in particular.
 
 HTTP, URL rules, retries, classification and secret masking stay in ``_jira_client``; this file
-only holds what the admin modules have in common: the module skeleton, lookups of groups and
-users in both Cloud and Data Center flavours, pagination and Jira's error texts.
+holds the module skeleton every API module is built with (:func:`connection_module`) and what the
+admin modules have in common: lookups of groups and users in both Cloud and Data Center
+flavours, pagination and Jira's error texts.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
-    CONNECTION_REQUIRED_IF,
-    CONNECTION_REQUIRED_TOGETHER,
+    ArgumentSpec,
     JiraError,
     client_from_module,
-    connection_argument_spec,
+    connection_spec,
     mask_data,
     mask_secrets,
+    register_secrets,
 )
 
 PAGE_SIZE = 50
@@ -44,20 +44,24 @@ class AdminError(Exception):
         self.failure_reason = failure_reason
 
 
-def admin_module(argument_spec, required_if=None, mutually_exclusive=None, required_one_of=None):
-    """An AnsibleModule with the shared connection options added and check mode on."""
-    spec = connection_argument_spec()
-    spec.update(argument_spec)
-    module = AnsibleModule(
-        argument_spec=spec,
-        supports_check_mode=True,
-        required_if=list(CONNECTION_REQUIRED_IF) + list(required_if or []),
-        required_together=list(CONNECTION_REQUIRED_TOGETHER),
-        mutually_exclusive=mutually_exclusive or [],
-        required_one_of=required_one_of or [],
-    )
-    refuse_blank_values(module, argument_spec)
+def connection_module(spec, refuse_blank=True):
+    """An AnsibleModule with check mode on, built from the shared connection options and
+    constraints merged with the module's own ``spec`` (an ArgumentSpec).
+
+    With ``refuse_blank``, blank values of the module's own options fail first. Then every form
+    of the token is registered with Ansible, once, so anything the module reports from here on
+    (a refused option, the client's messages, the result) is scrubbed of it."""
+    module = connection_spec().merge(spec).create_ansible_module(supports_check_mode=True)
+    if refuse_blank:
+        refuse_blank_values(module, spec.argument_spec)
+    register_secrets(module, module.params.get('username'), module.params.get('api_token'))
     return module
+
+
+def admin_module(argument_spec, required_if=None, mutually_exclusive=None, required_one_of=None):
+    """The skeleton of an admin module: :func:`connection_module` with blank values refused."""
+    return connection_module(ArgumentSpec(argument_spec, required_if=required_if, mutually_exclusive=mutually_exclusive,
+                                          required_one_of=required_one_of))
 
 
 def refuse_blank_values(module, argument_spec):

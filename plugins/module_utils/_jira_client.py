@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, keep the im
     from urllib import quote, quote_plus  # type: ignore
     from urlparse import urlsplit  # type: ignore
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 # The config writer's own escaping (it imports nothing from here, so there is no import cycle):
 # every spelling a config file can hold is masked with the very function that writes it.
@@ -361,41 +361,12 @@ def _bad_url(option, problem, fix):
     return JiraError('invalid_url', 'Option %s %s. %s' % (option, problem, fix))
 
 
-def normalize_url(url, allow_insecure_http=False, option='url'):
-    """Check a Jira root URL and return it normalised (lower-case scheme and host, default port
-    dropped, no trailing slash, Data Center context path kept).
-
-    Raises :class:`JiraError` (``invalid_url`` or ``insecure_url``). Messages never repeat the
-    URL itself: a mistyped URL can carry a secret (``https://user:token@host``).
-    """
-    fix_root = 'Give the root URL of the Jira site, for example %s (Data Center: https://jira.example.com or https://jira.example.com/jira).' % URL_EXAMPLE
-    if not isinstance(url, str) or not url:
-        raise _bad_url(option, 'is empty', fix_root)
-    if len(url) > 2048:
-        raise _bad_url(option, 'is longer than 2048 characters', fix_root)
-    if re.search(r'\s', url):
-        raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
-    if _has_control(url):
-        raise _bad_url(option, 'contains control characters', fix_root)
-    if '\\' in url:
-        # Browsers and some proxies read a backslash as "/", Python's URL parser does not.
-        raise _bad_url(option, 'contains a backslash', 'Use forward slashes: ' + fix_root)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise _bad_url(option, 'is not a valid URL', fix_root)
-    scheme = parts.scheme.lower()
-    if scheme not in ('https', 'http'):
-        raise _bad_url(option, 'must use https:// (got %s)' % ('no scheme' if not scheme else 'another scheme'), fix_root)
-    if '@' in parts.netloc:
-        raise _bad_url(option, 'must not contain a user name or password before the host',
-                       'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
-    if parts.query or parts.fragment or '?' in url or '#' in url:
-        raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
+def _authority(netloc, scheme, option, fix_root):
+    """(host name, host[:port] for the URL) of a URL's authority, checked; the default port is dropped."""
     # The authority is parsed here, not by urlsplit: urlsplit ignores what follows "]" in
     # "[::1]x", drops an empty port ("host:") and leaves percent-escapes in the host.
     bad_port = ('has an invalid port', 'Use a number from 1 to 65535 after the host, or no port.')
-    authority = _AUTHORITY_RE.match(parts.netloc)
+    authority = _AUTHORITY_RE.match(netloc)
     if not authority:
         raise _bad_url(option, 'has junk after the host or an invalid host (an IPv6 address goes in [...], '
                                'followed by nothing or :port)', fix_root)
@@ -430,6 +401,41 @@ def normalize_url(url, allow_insecure_http=False, option='url'):
         host_for_url = hostname
     if port is not None and not ((scheme == 'https' and port == 443) or (scheme == 'http' and port == 80)):
         host_for_url = '%s:%d' % (host_for_url, port)
+    return hostname, host_for_url
+
+
+def normalize_url(url, allow_insecure_http=False, option='url'):
+    """Check a Jira root URL and return it normalised (lower-case scheme and host, default port
+    dropped, no trailing slash, Data Center context path kept).
+
+    Raises :class:`JiraError` (``invalid_url`` or ``insecure_url``). Messages never repeat the
+    URL itself: a mistyped URL can carry a secret (``https://user:token@host``).
+    """
+    fix_root = 'Give the root URL of the Jira site, for example %s (Data Center: https://jira.example.com or https://jira.example.com/jira).' % URL_EXAMPLE
+    if not isinstance(url, str) or not url:
+        raise _bad_url(option, 'is empty', fix_root)
+    if len(url) > 2048:
+        raise _bad_url(option, 'is longer than 2048 characters', fix_root)
+    if re.search(r'\s', url):
+        raise _bad_url(option, 'contains whitespace (a space, tab or newline)', 'Remove it: ' + fix_root)
+    if _has_control(url):
+        raise _bad_url(option, 'contains control characters', fix_root)
+    if '\\' in url:
+        # Browsers and some proxies read a backslash as "/", Python's URL parser does not.
+        raise _bad_url(option, 'contains a backslash', 'Use forward slashes: ' + fix_root)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise _bad_url(option, 'is not a valid URL', fix_root)
+    scheme = parts.scheme.lower()
+    if scheme not in ('https', 'http'):
+        raise _bad_url(option, 'must use https:// (got %s)' % ('no scheme' if not scheme else 'another scheme'), fix_root)
+    if '@' in parts.netloc:
+        raise _bad_url(option, 'must not contain a user name or password before the host',
+                       'Put the user in the username option and the API token in api_token (a token in a URL ends up in logs).')
+    if parts.query or parts.fragment or '?' in url or '#' in url:
+        raise _bad_url(option, 'must not contain a query string or fragment', fix_root)
+    hostname, host_for_url = _authority(parts.netloc, scheme, option, fix_root)
 
     path = parts.path.rstrip('/')
     if '//' in path or '/./' in path + '/' or '/../' in path + '/':
@@ -558,9 +564,59 @@ class RetryPolicy:
 # Module integration
 # ---------------------------------------------------------------------------------------------
 
-def connection_argument_spec():
-    """The connection options every module shares (documented once in the
+class ArgumentSpec(object):
+    """An argument spec and its constraints as one bundle, merged and turned into the
+    AnsibleModule together (the shape of community.crypto's ``module_utils/argspec.py``
+    ArgumentSpec), so a caller cannot take the options and forget their constraints."""
+
+    def __init__(self, argument_spec=None, mutually_exclusive=None, required_together=None, required_one_of=None,
+                 required_if=None, required_by=None):
+        self.argument_spec = dict(argument_spec or {})
+        self.mutually_exclusive = list(mutually_exclusive or [])
+        self.required_together = list(required_together or [])
+        self.required_one_of = list(required_one_of or [])
+        self.required_if = list(required_if or [])
+        self.required_by = dict(required_by or {})
+
+    def update_argspec(self, **options):
+        self.argument_spec.update(options)
+        return self
+
+    def update(self, mutually_exclusive=None, required_together=None, required_one_of=None, required_if=None,
+               required_by=None):
+        self.mutually_exclusive.extend(mutually_exclusive or [])
+        self.required_together.extend(required_together or [])
+        self.required_one_of.extend(required_one_of or [])
+        self.required_if.extend(required_if or [])
+        for option, needs in (required_by or {}).items():
+            self.required_by[option] = list(self.required_by.get(option, [])) + list(needs)
+        return self
+
+    def merge(self, other):
+        """Add ``other``'s options (they win over these) and constraints; returns self."""
+        self.update_argspec(**other.argument_spec)
+        return self.update(mutually_exclusive=other.mutually_exclusive, required_together=other.required_together,
+                           required_one_of=other.required_one_of, required_if=other.required_if,
+                           required_by=other.required_by)
+
+    def create_ansible_module(self, **kwargs):
+        return AnsibleModule(argument_spec=self.argument_spec, mutually_exclusive=self.mutually_exclusive,
+                             required_together=self.required_together, required_one_of=self.required_one_of,
+                             required_if=self.required_if, required_by=self.required_by, **kwargs)
+
+
+def connection_spec():
+    """The connection options with their constraints (documented once in the
     ``integrations.jira.connection`` doc fragment)."""
+    return ArgumentSpec(
+        argument_spec=connection_argument_spec(),
+        required_if=[('auth_type', 'basic', ('username',))],
+        required_together=[('client_cert', 'client_key')],
+    )
+
+
+def connection_argument_spec():
+    """The options of :func:`connection_spec`, without their constraints."""
     return dict(
         url=dict(type='str', required=True, fallback=(env_fallback, ['JIRA_URL'])),
         username=dict(type='str', fallback=(env_fallback, ['JIRA_USERNAME'])),
@@ -608,10 +664,6 @@ def numeric_option_problem(option, value):
     if number < low or number > high or (number == 0 and not zero_ok):
         return 'Option %s must be %s (got %s).' % (option, wanted, ('%g' % number)[:32])
     return None
-
-
-CONNECTION_REQUIRED_IF = [('auth_type', 'basic', ('username',))]
-CONNECTION_REQUIRED_TOGETHER = [('client_cert', 'client_key')]
 
 
 def register_secrets(module, username, token):
@@ -700,7 +752,10 @@ def check_credentials(username, token, auth_type='basic', url=None):
 def client_from_module(module, fail_on_error=True):
     """Build a :class:`JiraClient` from the shared connection options, or fail the module with a
     clear message (missing requests, refused credentials or URL). With ``fail_on_error=False`` a
-    refused URL or credential raises :class:`JiraError` for the caller to report."""
+    refused URL or credential raises :class:`JiraError` for the caller to report.
+
+    ``module`` comes from ``_jira_admin.connection_module``, which has registered the token's
+    forms with Ansible already."""
     try:
         return _client_from_params(module)
     except JiraError as e:
@@ -714,7 +769,6 @@ def _client_from_params(module):
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR,
                          failure_reason=None)
     p = module.params
-    register_secrets(module, p.get('username'), p.get('api_token'))
     check_credentials(p.get('username'), p.get('api_token'), p.get('auth_type', 'basic'))
     for option in ('timeout', 'max_retry_wait', 'retries'):
         problem = numeric_option_problem(option, p.get(option))

@@ -39,6 +39,8 @@ import re
 import stat
 import time
 
+from ansible.module_utils.common.text.converters import to_bytes
+
 TEMP_PREFIX = '.jira-tmp-'
 LOCK_PREFIX = '.jira-lock-'
 # A config file with a Jira token is a few hundred bytes; a bigger one is not read at all.
@@ -205,6 +207,31 @@ def read_file(path, limit=MAX_READ_BYTES, option='path', follow=False):
                            'is not read. Check the file, or remove it to have it written anew.'
                            % (path, option, limit // 1024))
     return data
+
+
+class ReadRefused(SafeFileError):
+    """The system refused to read an existing file; ``reason`` is its text."""
+
+    def __init__(self, path, reason):
+        super(ReadRefused, self).__init__('Could not read %s: %s.' % (path, reason))
+        self.reason = reason
+
+
+def load_if_exists(path, option='path', follow=False):
+    """The bytes of the file at ``path`` as :func:`read_file` reads them, or None when nothing is
+    there (a dangling link counts as something unless ``follow``: reading it then fails).
+
+    Raises FileTooLarge (the file is not loaded), SafeFileError (not a regular file, a link) or
+    ReadRefused (the system's reason, with the message the config writer gives)."""
+    b_path = to_bytes(path, errors='surrogate_or_strict')
+    if not (os.path.exists(b_path) if follow else os.path.lexists(b_path)):
+        return None
+    try:
+        return read_file(b_path, option=option, follow=follow)
+    except SafeFileError:
+        raise
+    except (IOError, OSError) as e:
+        raise ReadRefused(path, e.strerror or e)
 
 
 def _copy_fd(src, dst):

@@ -244,17 +244,13 @@ token_fingerprint:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.integrations.jira.plugins.module_utils._jira_admin import connection_module
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
-    CONNECTION_REQUIRED_IF,
-    CONNECTION_REQUIRED_TOGETHER,
+    ArgumentSpec,
     JiraError,
     check_credentials,
     client_from_module,
-    connection_argument_spec,
     mask_data,
-    register_secrets,
     secret_values,
     token_fingerprint,
 )
@@ -368,9 +364,8 @@ def run_checks(client, params, result):
     return who
 
 
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    return ArgumentSpec(dict(
         expected_account_id=dict(type='str'),
         expected_username=dict(type='str'),
         required_groups=dict(type='list', elements='str', default=[]),
@@ -379,11 +374,13 @@ def main():
         projects=dict(type='list', elements='str', default=[]),
         required_permissions=dict(type='list', elements='str', default=['BROWSE_PROJECTS']),
         fail_on_invalid=dict(type='bool', default=True),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=CONNECTION_REQUIRED_IF, required_together=CONNECTION_REQUIRED_TOGETHER)
+    ))
+
+
+def main():
+    # Blank values are this module's own checks (check_inputs), with their own messages.
+    module = connection_module(argument_spec(), refuse_blank=False)
     params = module.params
-    register_secrets(module, params.get('username'), params['api_token'])
     secrets = secret_values(params.get('username'), params['api_token'])
     result = dict(changed=False, valid=False, failure_reason=None, msg='', url=None,
                   token_fingerprint=token_fingerprint(params['api_token']))

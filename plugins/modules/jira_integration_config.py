@@ -211,9 +211,9 @@ notes:
     when a YAML file is merged, and the diff shows them as YAML text."
   - "Modes and owner: O(mode) defaults to V('0600') in code (add_file_common_args has no default). The temporary file
     is 0600 from its first byte; after it is written it gets the O(owner), O(group) and O(mode) asked for (owner and
-    group not given are the old file's, when the module may set them), then it is moved over the old file without
-    copying the old file's attributes (C(keep_dest_attrs=false) on ansible-core 2.17 and later, a plain rename in the
-    same directory on 2.16). So the new token is never readable more widely than asked for, not even for a moment,
+    group not given are the old file's, when the module may set them), then it is renamed over the old file in the
+    same directory, which copies none of the old file's attributes (Ansible's in-place fallback is used only where
+    that rename is refused and O(unsafe_writes=true)). So the new token is never readable more widely than asked for, not even for a moment,
     and the old file is never changed (a hard link at O(path) cannot pass a C(chmod) or C(chown) on to another file).
     The SELinux context of the old file is kept; its other extended attributes and ACLs are not."
   - "Errors: a refused write or removal (read-only file system, full disk, permission denied, immutable file) fails
@@ -353,10 +353,10 @@ backup_file:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
+    ArgumentSpec,
     JiraError,
     check_credentials,
     mask_secrets,
@@ -373,30 +373,27 @@ from ansible_collections.integrations.jira.plugins.module_utils._safe_file impor
     check_path,
     ensure_parent,
     fix_attributes,
+    load_if_exists,
     lock_for,
-    read_file,
     remove_dirs,
     remove_file,
     resolve_attrs,
     write_file,
 )
 
+MAX_READ_KIB = MAX_READ_BYTES // 1024
+
+marker_for = cf.fingerprint_marker(token_fingerprint)
+
 
 def argument_spec():
-    return dict(
+    spec = dict(
         path=dict(type='path', required=True),
         format=dict(type='str', default='yaml', choices=list(cf.FORMATS)),
         url=dict(type='str'),
         allow_insecure_http=dict(type='bool', default=False),
         username=dict(type='str'),
         api_token=dict(type='str', no_log=True, aliases=['password']),
-        keys=dict(type='dict', no_log=False, options=dict(
-            url=dict(type='str'),
-            username=dict(type='str'),
-            api_token=dict(type='str', no_log=False),
-        )),
-        section=dict(type='str', default=cf.DEFAULT_SECTION),
-        root_key=dict(type='str', no_log=False),
         settings=dict(type='dict', default={}),
         merge=dict(type='bool', default=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -411,448 +408,354 @@ def argument_spec():
             validated=dict(type='bool', default=False),
         )),
     )
-
-
-def key_names(fmt, keys):
-    """Logical name -> key in the file."""
-    names = dict(cf.DEFAULT_KEYS[fmt])
-    for logical, name in (keys or {}).items():
-        if name is not None:
-            names[logical] = name
-    return names
-
-
-def plan_items(fmt, names, values, settings):
-    """The (logical, file key, value) triples to write, checked against what the format can hold."""
-    items = [(logical, names[logical], values[logical]) for logical in cf.MANAGED if values.get(logical) is not None]
-    for key, value in settings.items():
-        items.append((key, key, value))
-    seen = {}
-    for logical, key, value in items:
-        if key == '':
-            # YAML and JSON could hold it, but no reader looks a setting up by an empty name.
-            raise cf.FormatError('Option keys.%s must not be empty.' % logical if logical in cf.MANAGED
-                                 else 'A setting name (a key of option settings) must not be empty.')
-        cf.check_key(fmt, key, 'key for %s' % logical if logical in cf.MANAGED else 'setting')
-        folded = key.lower() if fmt == 'ini' else key
-        if folded in seen:
-            raise cf.FormatError('The key %s is used twice (by %s and by %s)%s; a file holds it once.' % (
-                key, seen[folded], logical, ', configparser ignores case' if fmt == 'ini' else ''))
-        seen[folded] = logical
-        cf.check_value(fmt, logical if logical in cf.MANAGED else key, value)
-    return items
-
-
-def compare(fmt, old_values, items):
-    """Logical names of the items whose value differs from what the file holds."""
-    changed = []
-    for logical, key, value in items:
-        old = cf.lookup(fmt, old_values, key)
-        if fmt in ('ini', 'env'):
-            differs = old != cf.scalar_text(value)
-        else:
-            differs = old_values is None or key not in old_values or cf.canonical(old) != cf.canonical(value)
-        if differs:
-            changed.append(logical)
-    return changed
-
-
-def marker_for(key, value):
-    """The diff's stand-in for a secret value: its key and fingerprint."""
-    return cf.token_marker(key, token_fingerprint(value if isinstance(value, str) else cf.scalar_text(value)))
-
-
-def run(module):
-    p = module.params
-    fmt = p['format']
-    path = p['path']
-    state = p['state']
-    token = p['api_token']
-    if p['mode'] is None:
-        # add_file_common_args has no default; the file holds a token (as community.crypto does).
-        p['mode'] = '0600'
-
-    result = dict(changed=False, path=path, format=fmt, changed_keys=[], token_fingerprint=None)
-    if state == 'present':
-        for opt in ('username', 'api_token'):
-            if not p[opt] or not p[opt].strip():
-                module.fail_json(msg='Option %s must not be empty or only whitespace.' % opt, **result)
-        try:
-            # The API modules' own rules (control characters, length), for every format.
-            check_credentials(p['username'], token, 'basic')
-        except JiraError as e:
-            module.fail_json(msg=e.msg, **result)
-    # Every file name this run makes derives from these paths (backups, the rotation record).
-    fact = p['rotation_fact']
-    if token and (token in path or (fact and token in fact['path'])):
-        # Not even the path in the result: it holds the token.
-        module.fail_json(msg='Option %s must not contain the API token.' % ('path' if token in path else 'rotation_fact.path'))
-
-    names = key_names(fmt, p['keys'])
-    section = p['section']
-    root_key = p['root_key']
-    try:
-        check_path(path)
-    except SafeFileError as e:
-        module.fail_json(msg=e.msg, **result)
-    if p['validate'] and '%s' not in p['validate']:
-        module.fail_json(msg='Option validate must contain %%s (the new file); got %s.' % p['validate'], **result)
-    if fact:
-        try:
-            check_path(fact['path'], option='rotation_fact.path')
-            fact['expires_on'] = rf.check_date(fact['expires_on'], 'rotation_fact.expires_on')
-        except (SafeFileError, rf.RotationFactError) as e:
-            module.fail_json(msg=e.msg, **result)
-        if os.path.normpath(fact['path']) == os.path.normpath(path):
-            module.fail_json(msg='Option rotation_fact.path must not be the config file (path).', **result)
-
-    try:
-        if fmt == 'ini':
-            cf.check_ini_section(section)
-        if root_key is not None and fmt not in ('yaml', 'json'):
-            raise cf.FormatError('root_key is only used with format yaml or json.')
-        values = {}
-        if state == 'present':
-            try:
-                values['url'] = normalize_url(p['url'], allow_insecure_http=p['allow_insecure_http'], option='url')
-            except JiraError as e:
-                module.fail_json(msg=e.msg, **result)
-            values['username'] = p['username']
-            values['api_token'] = token
-            items = plan_items(fmt, names, values, p['settings'])
-        else:
-            items = [(logical, names[logical], None) for logical in cf.MANAGED]
-            items += [(key, key, None) for key in p['settings']]
-            for _logical, key, _value in items:
-                cf.check_key(fmt, key)
-    except cf.FormatError as e:
-        module.fail_json(msg=e.msg, **result)
-
-    b_path = to_bytes(path, errors='surrogate_or_strict')
-    if os.path.islink(b_path):
-        module.fail_json(msg='%s is a symbolic link; give the path of the real file (this module does not write '
-                             'a secret through a link).' % path, **result)
-    if os.path.isdir(b_path):
-        module.fail_json(msg='%s is a directory; path must be the config file.' % path, **result)
-    exists = os.path.exists(b_path)
-    if exists and not os.path.isfile(b_path):
-        module.fail_json(msg='%s exists but is not a regular file.' % path, **result)
-
-    file_args = module.load_file_common_arguments(p, path=path)
-    if state == 'present':
-        # Unknown owner/group or a bad mode must fail before anything is written, new file included.
-        try:
-            file_args['mode'] = resolve_attrs(module, file_args)[0]
-        except SafeFileError as e:
-            module.fail_json(msg=e.msg, **result)
-
-    created = []
-    parent = os.path.dirname(path) or '.'
-    if state == 'present' and not os.path.isdir(parent):
-        if not p['create_parent']:
-            module.fail_json(msg='The parent directory %s does not exist; create it first or set create_parent=true.'
-                                 % parent, **result)
-        try:
-            parent_mode = int(p['parent_mode'], 8)
-        except ValueError:
-            module.fail_json(msg='parent_mode must be an octal string such as 0700.', **result)
-        if not module.check_mode:
-            try:
-                created = ensure_parent(parent, parent_mode)  # removes what it made when it fails
-            except SafeFileError as e:
-                module.fail_json(msg=e.msg, **result)
-
-    # One writer of this file at a time on this host, from the read to the write: a concurrent
-    # merge must see the other's keys.
-    lock = lock_for(path)
-
-    def fail(msg):
-        # Nothing may stay behind a refused run: not the lock, not the directories it made.
-        lock.release()
-        remove_dirs(created)
-        module.fail_json(msg=msg, **result)
-
-    if not module.check_mode:
-        try:
-            lock.acquire()
-        except SafeFileError as e:
-            fail(e.msg)
-
-    secrets = set()
-    if state == 'present':
-        secrets.update(secret_values(p['username'], token))
-
-    def mask(text):
-        return mask_secrets(text, secrets)
-
-    exists = os.path.lexists(b_path)  # again, under the lock: another run may have made it
-    old_text = None
-    too_large = False
-    if exists:
-        try:
-            old_bytes = read_file(b_path)
-        except FileTooLarge as e:
-            if p['merge']:
-                fail(e.msg)
-            old_bytes = None
-            too_large = True  # rewritten whole; never loaded, never shown
-        except SafeFileError as e:
-            fail(e.msg)
-        except (IOError, OSError) as e:
-            fail('Could not read %s: %s.' % (path, e.strerror or e))
-        try:
-            old_text = old_bytes.decode('utf-8') if old_bytes is not None else None
-        except UnicodeDecodeError:
-            old_text = None
-            if p['merge']:
-                fail('%s is not UTF-8 text; cannot merge into it.' % path)
-
-    old_values = None
-    old_token = None
-    unreadable = False
-    try:
-        if old_text is not None:
-            try:
-                old_values = cf.read_values(fmt, old_text, section, root_key)
-            except cf.FormatError:
-                if p['merge']:
-                    raise
-                # The file is rewritten whole, so its old content does not matter, but it is not shown
-                # either: it may hold a token this module cannot find.
-                unreadable = True
-            old_token = cf.lookup(fmt, old_values, names['api_token'])
-            if isinstance(old_token, str) and old_token:
-                # Scrub the old token from everything this module returns, like the new one.
-                module.no_log_values.add(old_token)
-            elif old_token is not None and not isinstance(old_token, str):
-                old_token = cf.scalar_text(old_token)
-            if old_token:
-                secrets.update(secret_values(p['username'], old_token))
-
-        new_text = None
-        if state == 'present':
-            file_items = [(key, value) for _logical, key, value in items]
-            new_text = cf.render(fmt, file_items, old_text=old_text, merge=p['merge'] and exists,
-                                 section=section, root_key=root_key)
-            changed_keys = compare(fmt, old_values, items)
-            if p['merge'] and fmt in ('yaml', 'json') and exists and not changed_keys:
-                new_text = old_text  # same data: leave the file (and its comments) alone
-            result['token_fingerprint'] = token_fingerprint(token)
-        elif p['merge'] and exists:
-            remove = [key for _logical, key, _value in items]
-            changed_keys = [logical for logical, key, _v in items if cf.lookup(fmt, old_values, key) is not None
-                            or (old_values is not None and key in old_values)]
-            new_text = cf.render(fmt, [], old_text=old_text, merge=True, remove=remove,
-                                 section=section, root_key=root_key) if changed_keys else old_text
-        else:
-            changed_keys = [logical for logical, key, _v in items
-                            if old_values is not None and cf.lookup(fmt, old_values, key) is not None]
-    except cf.FormatError as e:
-        fail('%s: %s' % (path, e.msg))
-
-    content_changed = (new_text is not None and (not exists or old_text != new_text)) or \
-                      (new_text is None and exists)
-    if exists and old_text is None and new_text is not None:
-        content_changed = True
-    result['changed_keys'] = changed_keys if content_changed else []
-
-    if module._diff:
-        try:
-            if too_large:
-                before = '(content not shown: larger than %d KiB)\n' % (MAX_READ_KIB)
-            elif exists and old_text is None:
-                before = '(content not shown: not UTF-8 text)\n'
-            elif unreadable:
-                before = '(content not shown: the file is not valid %s)\n' % fmt
-            else:
-                before = cf.mask_text(fmt, old_text, marker_for, names['api_token'], section)
-            after = cf.mask_text(fmt, new_text, marker_for, names['api_token'], section) if new_text is not None else ''
-        except cf.FormatError:
-            before, after = '(content not shown: the file could not be read)\n', ''
-        result['diff'] = dict(before=before if exists else '', after=after,
-                              before_header='%s (content)' % path, after_header='%s (content)' % path)
-
-    if new_text is None:
-        if exists:
-            if not module.check_mode:
-                try:
-                    backup_file = remove_file(path, backup=p['backup'])
-                except SafeFileError as e:
-                    fail(e.msg)
-                if backup_file:
-                    result['backup_file'] = backup_file
-            # Only now: a refused removal changed nothing.
-            result['changed'] = True
-        lock.release()
-        result['config_changed'] = result['changed']
-        if fact:
-            remove_rotation_fact(module, fact['path'], result)
-        return result
-
-    # Mode and owner differing from the old file: shown in the diff, and fixed below (a content
-    # change gives the new file its attributes anyway).
-    attrs_changed = False
-    if exists:
-        try:
-            attrs_changed, attrs_diff = fix_attributes(module, path, file_args, check_mode=True)
-        except SafeFileError as e:
-            fail(e.msg)
-        if attrs_diff and module._diff:
-            if content_changed:
-                # One diff entry for the file: its headers say how mode and owner change.
-                result['diff']['before_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['before']))
-                result['diff']['after_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['after']))
-            else:
-                result['diff'] = attrs_diff  # the content is the same: show what does change
-
-    if content_changed:
-        if not module.check_mode:
-            try:
-                backup_file = write_file(module, path, to_bytes(new_text, errors='strict'), file_args,
-                                         validate=p['validate'], backup=p['backup'] and exists, mask=mask)
-            except SafeFileError as e:
-                fail(e.msg)
-            if backup_file:
-                result['backup_file'] = backup_file
-        # Only now: a refused write leaves the file as it was, so it is not a change.
-        result['changed'] = True
-    elif attrs_changed:
-        if not module.check_mode:
-            try:
-                # On the open file; a file with other hard links is replaced instead, so the
-                # other names keep their mode and owner.
-                fix_attributes(module, path, file_args, mask=mask)
-            except SafeFileError as e:
-                fail(e.msg)
-        result['changed'] = True
-    result['changed'] = result['changed'] or bool(created)
-    if not module.check_file_absent_if_check_mode(path):
-        # SELinux context and chattr attributes, when asked; mode and owner are done above.
-        others = dict(file_args, mode=None, owner=None, group=None)
-        result['changed'] = module.set_fs_attributes_if_different(others, result['changed'])
-    lock.release()
-    result['config_changed'] = result['changed']
-    if fact and state == 'present':
-        core = dict(url=values['url'], username=values['username'], account_id=fact['account_id'] or None,
-                    token_fingerprint=result['token_fingerprint'], expires_on=fact['expires_on'], config_path=path)
-        keep_rotation_fact(module, fact, core, result)
-    elif fact:
-        remove_rotation_fact(module, fact['path'], result)
-    return result
-
-
-MAX_READ_KIB = MAX_READ_BYTES // 1024
+    spec.update(cf.config_file_argument_spec())
+    return ArgumentSpec(spec, required_if=[('state', 'present', ('url', 'username', 'api_token'))])
 
 
 def _one_line(attributes_text):
     return ', '.join(attributes_text.strip().splitlines())
 
 
-def add_diff(result, entry):
-    """One more entry in the result's diff (a list when there are several, as Ansible allows)."""
-    if 'diff' not in result:
-        result['diff'] = entry
-    elif isinstance(result['diff'], list):
-        result['diff'].append(entry)
-    else:
-        result['diff'] = [result['diff'], entry]
+class ConfigWriter(object):
+    """One run of the module, in phases: check the options, plan the keys, look at the target,
+    read the old file under the lock, render and compare, then remove or write, then the
+    rotation record. Every phase fails through :meth:`fail` once something may need undoing."""
 
+    def __init__(self, module):
+        self.module = module
+        # A copy: module.params stays what the task gave (Ansible reports it as the invocation).
+        p = self.p = dict(module.params)
+        if p['mode'] is None:
+            # add_file_common_args has no default; the file holds a token (as community.crypto does).
+            p['mode'] = '0600'
+        self.fact = dict(p['rotation_fact']) if p['rotation_fact'] else None
+        self.path = p['path']
+        self.fmt = p['format']
+        self.names = cf.key_names(self.fmt, p['keys'])
+        self.result = dict(changed=False, path=self.path, format=self.fmt, changed_keys=[], token_fingerprint=None)
+        self.created = []
+        self.lock = None
+        self.secrets = set()
 
-def _read_fact(module, fact_path, fail):
-    """The rotation record's text (bounded, not through a link), or None when there is none."""
-    b_fact = to_bytes(fact_path, errors='surrogate_or_strict')
-    if not os.path.lexists(b_fact):
-        return None
-    try:
-        return read_file(b_fact, option='rotation_fact.path').decode('utf-8', 'replace')
-    except SafeFileError as e:
-        fail(e.msg)
-    except (IOError, OSError) as e:
-        fail('could not read %s (rotation_fact.path): %s.' % (fact_path, e.strerror or e))
+    def stop(self, msg):
+        """Fail before anything was made or locked."""
+        self.module.fail_json(msg=msg, **self.result)
 
+    def fail(self, msg):
+        # Nothing may stay behind a refused run: not the lock, not the directories it made.
+        self.lock.release()
+        remove_dirs(self.created)
+        self.module.fail_json(msg=msg, **self.result)
 
-def keep_rotation_fact(module, fact, core, result):
-    """Record the token's rotation metadata next to the config (written only when it differs)."""
-    fact_path = fact['path']
-    b_fact = to_bytes(fact_path, errors='surrogate_or_strict')
-    written = 'Wrote %s, but ' % result['path'] if result['changed'] else ''
-    if os.path.islink(b_fact) or (os.path.exists(b_fact) and not os.path.isfile(b_fact)):
-        module.fail_json(msg='%s%s (rotation_fact.path) is not a regular file; give the path of a file.'
-                             % (written, fact_path), **result)
-    created = []
-    lock = lock_for(fact_path)
+    def mask(self, text):
+        return mask_secrets(text, self.secrets)
 
-    def fail(msg):
-        lock.release()
-        remove_dirs(created)
-        module.fail_json(msg='%s%s' % (written, msg), **result)
-
-    if not module.check_mode:
-        try:
-            created = ensure_parent(os.path.dirname(fact_path) or '.', 0o755)
-            lock.acquire()
-        except SafeFileError as e:
-            fail('could not record the rotation fact: %s' % e.msg)
-    old_text = _read_fact(module, fact_path, fail)
-    recorded = rf.parse(old_text) if old_text is not None else {}
-    # The token lets a record holding the older fingerprint form be upgraded without a rotation.
-    record = rf.next_record(recorded, core, fact['validated'], rf.utc_now(), token=module.params['api_token'])
-    result['rotation_fact'] = record
-    fact_args = module.load_file_common_arguments({'mode': '%04o' % rf.FACT_MODE}, path=fact_path)
-    fact_args['mode'] = rf.FACT_MODE
-    changed = record != recorded
-    if changed and module._diff:
-        add_diff(result, dict(before=old_text or '', after=rf.render(record), before_header=fact_path,
-                              after_header=fact_path))
-    if changed and not module.check_mode:
-        try:
-            write_file(module, fact_path, to_bytes(rf.render(record)), fact_args)
-        except SafeFileError as e:
-            fail('could not record the rotation fact: %s' % e.msg)
-    if old_text is not None and not changed:
-        try:
-            attrs_changed, attrs_diff = fix_attributes(module, fact_path, fact_args, check_mode=module.check_mode)
-        except SafeFileError as e:
-            fail('could not record the rotation fact: %s' % e.msg)
-        if attrs_diff and module._diff:
-            add_diff(result, attrs_diff)
-        changed = attrs_changed
-    lock.release()
-    result['changed'] = result['changed'] or changed
-
-
-def remove_rotation_fact(module, fact_path, result):
-    if not os.path.lexists(to_bytes(fact_path, errors='surrogate_or_strict')):
-        return
-    lock = lock_for(fact_path)
-
-    def fail(msg):
-        lock.release()
-        module.fail_json(msg=msg, **result)
-
-    if module._diff:
-        if os.path.islink(to_bytes(fact_path, errors='surrogate_or_strict')):
-            before = '(a symbolic link: the link is removed)\n'
+    def run(self):
+        self.check_options()
+        items, values = self.plan()
+        self.check_target()
+        file_args = self.file_arguments()
+        self.make_parent()
+        # One writer of this file at a time on this host, from the read to the write: a concurrent
+        # merge must see the other's keys.
+        self.lock = lock_for(self.path)
+        if not self.module.check_mode:
+            try:
+                self.lock.acquire()
+            except SafeFileError as e:
+                self.fail(e.msg)
+        if self.p['state'] == 'present':
+            self.secrets.update(secret_values(self.p['username'], self.p['api_token']))
+        old = self.read_old()
+        new_text, changed_keys = self.render(items, old)
+        content_changed = (new_text is not None and (not old.exists or old.text != new_text)) or \
+                          (new_text is None and old.exists)
+        if old.exists and old.text is None and new_text is not None:
+            content_changed = True
+        self.result['changed_keys'] = changed_keys if content_changed else []
+        if self.module._diff:
+            self.result['diff'] = self.content_diff(old, new_text)
+        if new_text is None:
+            self.remove(old.exists)
         else:
-            before = _read_fact(module, fact_path, fail)
-        add_diff(result, dict(before=before, after='', before_header=fact_path, after_header=fact_path))
-    if not module.check_mode:
+            self.write(new_text, content_changed, old.exists, file_args)
+        self.lock.release()
+        self.result['config_changed'] = self.result['changed']
+        self.record_fact(values)
+        return self.result
+
+    # -- before anything is touched -----------------------------------------------------------
+
+    def check_options(self):
+        p, path, fact = self.p, self.path, self.fact
+        token = p['api_token']
+        if p['state'] == 'present':
+            for opt in ('username', 'api_token'):
+                if not p[opt] or not p[opt].strip():
+                    self.stop('Option %s must not be empty or only whitespace.' % opt)
+            try:
+                # The API modules' own rules (control characters, length), for every format.
+                check_credentials(p['username'], token, 'basic')
+            except JiraError as e:
+                self.stop(e.msg)
+        # Every file name this run makes derives from these paths (backups, the rotation record).
+        if token and (token in path or (fact and token in fact['path'])):
+            # Not even the path in the result: it holds the token.
+            self.module.fail_json(msg='Option %s must not contain the API token.'
+                                      % ('path' if token in path else 'rotation_fact.path'))
         try:
-            lock.acquire()
-            remove_file(fact_path)
+            check_path(path)
         except SafeFileError as e:
-            fail(e.msg)
-    lock.release()
-    result['changed'] = True
+            self.stop(e.msg)
+        if p['validate'] and '%s' not in p['validate']:
+            self.stop('Option validate must contain %%s (the new file); got %s.' % p['validate'])
+        if fact:
+            try:
+                check_path(fact['path'], option='rotation_fact.path')
+                fact['expires_on'] = rf.check_date(fact['expires_on'], 'rotation_fact.expires_on')
+            except (SafeFileError, rf.RotationFactError) as e:
+                self.stop(e.msg)
+            if os.path.normpath(fact['path']) == os.path.normpath(path):
+                self.stop('Option rotation_fact.path must not be the config file (path).')
+
+    def plan(self):
+        """The (logical, file key, value) items to write or remove, and the managed values."""
+        p, fmt = self.p, self.fmt
+        values = {}
+        try:
+            if fmt == 'ini':
+                cf.check_ini_section(p['section'])
+            if p['root_key'] is not None and fmt not in ('yaml', 'json'):
+                raise cf.FormatError('root_key is only used with format yaml or json.')
+            if p['state'] != 'present':
+                return cf.removal_items(fmt, self.names, p['settings']), values
+            try:
+                values['url'] = normalize_url(p['url'], allow_insecure_http=p['allow_insecure_http'], option='url')
+            except JiraError as e:
+                self.stop(e.msg)
+            values['username'] = p['username']
+            values['api_token'] = p['api_token']
+            return cf.plan_items(fmt, self.names, values, p['settings']), values
+        except cf.FormatError as e:
+            self.stop(e.msg)
+
+    def check_target(self):
+        """Refuse a link, a directory or another non-file at the path (looked at again under the lock)."""
+        path = self.path
+        b_path = to_bytes(path, errors='surrogate_or_strict')
+        if os.path.islink(b_path):
+            self.stop('%s is a symbolic link; give the path of the real file (this module does not write '
+                      'a secret through a link).' % path)
+        if os.path.isdir(b_path):
+            self.stop('%s is a directory; path must be the config file.' % path)
+        if os.path.exists(b_path) and not os.path.isfile(b_path):
+            self.stop('%s exists but is not a regular file.' % path)
+
+    def file_arguments(self):
+        file_args = self.module.load_file_common_arguments(self.p, path=self.path)
+        if self.p['state'] == 'present':
+            # Unknown owner/group or a bad mode must fail before anything is written, new file included.
+            try:
+                file_args['mode'] = resolve_attrs(self.module, file_args)[0]
+            except SafeFileError as e:
+                self.stop(e.msg)
+        return file_args
+
+    def make_parent(self):
+        parent = os.path.dirname(self.path) or '.'
+        if self.p['state'] != 'present' or os.path.isdir(parent):
+            return
+        if not self.p['create_parent']:
+            self.stop('The parent directory %s does not exist; create it first or set create_parent=true.' % parent)
+        try:
+            parent_mode = int(self.p['parent_mode'], 8)
+        except ValueError:
+            self.stop('parent_mode must be an octal string such as 0700.')
+        if not self.module.check_mode:
+            try:
+                self.created = ensure_parent(parent, parent_mode)  # removes what it made when it fails
+            except SafeFileError as e:
+                self.stop(e.msg)
+
+    # -- under the lock -----------------------------------------------------------------------
+
+    def read_old(self):
+        """The old file: whether it exists, its text (None when not UTF-8 or too large), whether
+        it was too large, its values (None when it could not be parsed) and whether it was not
+        valid for the format."""
+        old = _OldFile()
+        merge = self.p['merge']
+        try:
+            data = load_if_exists(self.path)  # again, under the lock: another run may have made it
+        except FileTooLarge as e:
+            if merge:
+                self.fail(e.msg)
+            data = None
+            old.exists = old.too_large = True  # rewritten whole; never loaded, never shown
+        except SafeFileError as e:
+            self.fail(e.msg)
+        if data is not None:
+            old.exists = True
+            try:
+                old.text = data.decode('utf-8')
+            except UnicodeDecodeError:
+                if merge:
+                    self.fail('%s is not UTF-8 text; cannot merge into it.' % self.path)
+        if old.text is not None:
+            try:
+                old.values = cf.read_values(self.fmt, old.text, self.p['section'], self.p['root_key'])
+            except cf.FormatError as e:
+                if merge:
+                    self.fail('%s: %s' % (self.path, e.msg))
+                # The file is rewritten whole, so its old content does not matter, but it is not shown
+                # either: it may hold a token this module cannot find.
+                old.unreadable = True
+            self.adopt_old_token(old.values)
+        return old
+
+    def adopt_old_token(self, old_values):
+        """Scrub the old token from everything this module returns, like the new one."""
+        old_token = cf.lookup(self.fmt, old_values, self.names['api_token'])
+        if isinstance(old_token, str) and old_token:
+            self.module.no_log_values.add(old_token)
+        elif old_token is not None and not isinstance(old_token, str):
+            old_token = cf.scalar_text(old_token)
+        if old_token:
+            self.secrets.update(secret_values(self.p['username'], old_token))
+
+    def render(self, items, old):
+        """(the new file's text, or None to remove the file; the logical names that change)."""
+        p, fmt = self.p, self.fmt
+        where = dict(section=p['section'], root_key=p['root_key'])
+        try:
+            if p['state'] == 'present':
+                new_text = cf.render(fmt, [(key, value) for _logical, key, value in items], old_text=old.text,
+                                     merge=p['merge'] and old.exists, **where)
+                changed_keys = cf.compare(fmt, old.values, items)
+                if p['merge'] and fmt in ('yaml', 'json') and old.exists and not changed_keys:
+                    new_text = old.text  # same data: leave the file (and its comments) alone
+                self.result['token_fingerprint'] = token_fingerprint(p['api_token'])
+                return new_text, changed_keys
+            merge = p['merge'] and old.exists
+            changed_keys = cf.present_keys(fmt, old.values, items, merge)
+            if not merge:
+                return None, changed_keys
+            if not changed_keys:
+                return old.text, changed_keys
+            return cf.render(fmt, [], old_text=old.text, merge=True, remove=[key for _logical, key, _v in items],
+                             **where), changed_keys
+        except cf.FormatError as e:
+            self.fail('%s: %s' % (self.path, e.msg))
+
+    def content_diff(self, old, new_text):
+        fmt, token_key, section = self.fmt, self.names['api_token'], self.p['section']
+        try:
+            if old.too_large:
+                before = '(content not shown: larger than %d KiB)\n' % (MAX_READ_KIB)
+            elif old.exists and old.text is None:
+                before = '(content not shown: not UTF-8 text)\n'
+            elif old.unreadable:
+                before = '(content not shown: the file is not valid %s)\n' % fmt
+            else:
+                before = cf.mask_text(fmt, old.text, marker_for, token_key, section)
+            after = cf.mask_text(fmt, new_text, marker_for, token_key, section) if new_text is not None else ''
+        except cf.FormatError:
+            before, after = '(content not shown: the file could not be read)\n', ''
+        return dict(before=before if old.exists else '', after=after,
+                    before_header='%s (content)' % self.path, after_header='%s (content)' % self.path)
+
+    # -- the change ---------------------------------------------------------------------------
+
+    def remove(self, exists):
+        if not exists:
+            return
+        if not self.module.check_mode:
+            try:
+                backup_file = remove_file(self.path, backup=self.p['backup'])
+            except SafeFileError as e:
+                self.fail(e.msg)
+            if backup_file:
+                self.result['backup_file'] = backup_file
+        # Only now: a refused removal changed nothing.
+        self.result['changed'] = True
+
+    def write(self, new_text, content_changed, exists, file_args):
+        module, path, result = self.module, self.path, self.result
+        attrs_changed = exists and self.attributes_differ(file_args, content_changed)
+        if content_changed:
+            if not module.check_mode:
+                try:
+                    backup_file = write_file(module, path, to_bytes(new_text, errors='strict'), file_args,
+                                             validate=self.p['validate'], backup=self.p['backup'] and exists,
+                                             mask=self.mask)
+                except SafeFileError as e:
+                    self.fail(e.msg)
+                if backup_file:
+                    result['backup_file'] = backup_file
+            # Only now: a refused write leaves the file as it was, so it is not a change.
+            result['changed'] = True
+        elif attrs_changed:
+            if not module.check_mode:
+                try:
+                    # On the open file; a file with other hard links is replaced instead, so the
+                    # other names keep their mode and owner.
+                    fix_attributes(module, path, file_args, mask=self.mask)
+                except SafeFileError as e:
+                    self.fail(e.msg)
+            result['changed'] = True
+        result['changed'] = result['changed'] or bool(self.created)
+        if not module.check_file_absent_if_check_mode(path):
+            # SELinux context and chattr attributes, when asked; mode and owner are done above.
+            others = dict(file_args, mode=None, owner=None, group=None)
+            result['changed'] = module.set_fs_attributes_if_different(others, result['changed'])
+
+    def attributes_differ(self, file_args, content_changed):
+        """Whether mode or owner differ from the old file's: shown in the diff, and fixed by
+        :meth:`write` (a content change gives the new file its attributes anyway)."""
+        path, result = self.path, self.result
+        try:
+            attrs_changed, attrs_diff = fix_attributes(self.module, path, file_args, check_mode=True)
+        except SafeFileError as e:
+            self.fail(e.msg)
+        if attrs_diff and self.module._diff:
+            if content_changed:
+                # One diff entry for the file: its headers say how mode and owner change.
+                result['diff']['before_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['before']))
+                result['diff']['after_header'] = '%s (content; %s)' % (path, _one_line(attrs_diff['after']))
+            else:
+                result['diff'] = attrs_diff  # the content is the same: show what does change
+        return attrs_changed
+
+    def record_fact(self, values):
+        fact = self.fact
+        if not fact:
+            return
+        if self.p['state'] != 'present':
+            rf.remove(self.module, fact['path'], self.result)
+            return
+        core = dict(url=values['url'], username=values['username'], account_id=fact['account_id'] or None,
+                    token_fingerprint=self.result['token_fingerprint'], expires_on=fact['expires_on'],
+                    config_path=self.path)
+        rf.keep(self.module, fact, core, self.p['api_token'], self.result)
+
+
+class _OldFile(object):
+    """What :meth:`ConfigWriter.read_old` found at the path."""
+
+    def __init__(self):
+        self.exists = False
+        self.too_large = False
+        self.text = None
+        self.values = None
+        self.unreadable = False
+
+
+def run(module):
+    return ConfigWriter(module).run()
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        add_file_common_args=True,
-        supports_check_mode=True,
-        required_if=[('state', 'present', ('url', 'username', 'api_token'))],
-    )
+    module = argument_spec().create_ansible_module(add_file_common_args=True, supports_check_mode=True)
     module.exit_json(**run(module))
 
 

@@ -149,15 +149,16 @@ problems:
   sample: ['mode_too_wide: 0644 is readable by group/others (want 0600)', 'missing_key: api_token']
 '''
 
+import errno
 import grp
 import os
 import pwd
 import stat
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.integrations.jira.plugins.module_utils._jira_client import (
+    ArgumentSpec,
     JiraError,
     fingerprint_matches,
     normalize_url,
@@ -167,10 +168,24 @@ from ansible_collections.integrations.jira.plugins.module_utils import _config_f
 from ansible_collections.integrations.jira.plugins.module_utils._safe_file import (
     MAX_READ_BYTES,
     FileTooLarge,
+    ReadRefused,
     SafeFileError,
     check_path,
-    read_file,
+    load_if_exists,
 )
+
+_marker = cf.fingerprint_marker(token_fingerprint)
+
+
+def argument_spec():
+    spec = dict(
+        path=dict(type='path', required=True),
+        format=dict(type='str', default='yaml', choices=list(cf.FORMATS)),
+        allow_insecure_http=dict(type='bool', default=False),
+        compare_token_fingerprints=dict(type='list', elements='str', default=[], no_log=False),
+    )
+    spec.update(cf.config_file_argument_spec())
+    return ArgumentSpec(spec)
 
 
 def _name(lookup, ident):
@@ -199,10 +214,6 @@ def describe_mode(mode):
     return 'mode_too_wide: %04o is %s by %s (want 0600)' % (mode, '/'.join(verbs), '/'.join(who))
 
 
-def _marker(key, value):
-    return cf.token_marker(key, token_fingerprint(value if isinstance(value, str) else cf.scalar_text(value)))
-
-
 def check_fields(fields, allow_insecure_http):
     """Problems of the managed fields (a dict logical name -> value or None)."""
     problems = []
@@ -226,71 +237,54 @@ def check_fields(fields, allow_insecure_http):
     return problems
 
 
-def run(module):
-    p = module.params
-    fmt = p['format']
-    path = p['path']
-    names = dict(cf.DEFAULT_KEYS[fmt])
-    names.update(dict((k, v) for k, v in (p['keys'] or {}).items() if v is not None))
-    result = dict(changed=False, path=path, format=fmt, exists=False, url=None, username=None,
-                  token_fingerprint=None, token_fingerprint_matches={}, settings={}, problems=[])
+def inspect_file(path, result):
+    """Fill in the file's mode and owner; its text, or None (the reason is in the problems)."""
     problems = result['problems']
-    result['token_fingerprint_matches'] = dict((fp, False) for fp in p['compare_token_fingerprints'])
-    try:
-        check_path(path)
-    except SafeFileError as e:
-        module.fail_json(msg=e.msg, **result)
-    if fmt == 'ini':
-        try:
-            cf.check_ini_section(p['section'])  # the same sections as the writer
-        except cf.FormatError as e:
-            module.fail_json(msg=e.msg, **result)
     b_path = to_bytes(path, errors='surrogate_or_strict')
-
     if os.path.islink(b_path):
         problems.append('symlink')
     try:
         st = os.stat(b_path)
     except OSError:
         problems.append('not_found')
-        return result
+        return None
     result['exists'] = True
     result['mode'] = '%04o' % stat.S_IMODE(st.st_mode)
     result['owner'] = _name(pwd.getpwuid, st.st_uid)
     result['group'] = _name(grp.getgrgid, st.st_gid)
     if not stat.S_ISREG(st.st_mode):
         problems.append('not_a_file')
-        return result
+        return None
     wide = describe_mode(stat.S_IMODE(st.st_mode))
     if wide:
         problems.append(wide)
     try:
         # Bounded; a link is read (and reported as a problem above), the writer refuses it.
-        data = read_file(b_path, follow=True)
+        data = load_if_exists(path, follow=True)
     except FileTooLarge:
         problems.append('too_large: more than %d KiB; not read' % (MAX_READ_BYTES // 1024))
-        return result
+        return None
+    except ReadRefused as e:
+        problems.append('unreadable: %s' % e.reason)
+        return None
     except SafeFileError as e:
         problems.append('unreadable: %s' % e.msg)
-        return result
-    except (IOError, OSError) as e:
-        problems.append('unreadable: %s' % (e.strerror or e))
-        return result
+        return None
+    if data is None:
+        # Gone since the stat above: what reading it would have said.
+        problems.append('unreadable: %s' % os.strerror(errno.ENOENT))
+        return None
     try:
-        text = data.decode('utf-8')
+        return data.decode('utf-8')
     except UnicodeDecodeError:
         problems.append('not_utf8')
-        return result
+        return None
 
-    try:
-        values = cf.read_values(fmt, text, p['section'], p['root_key'])
-    except cf.FormatError as e:
-        problems.append('parse_error: %s' % e.msg)
-        return result
-    if values is None:
-        problems.append('missing_section: %s' % p['section'] if fmt == 'ini' else 'missing_root_key: %s' % p['root_key'])
-        values = {}
 
+def report_values(module, values, names, result):
+    """Fill in the fields, the token's fingerprints and the other settings, from the file's values."""
+    p = module.params
+    fmt = p['format']
     fields = dict((logical, cf.lookup(fmt, values, names[logical])) for logical in cf.MANAGED)
     token = fields['api_token']
     if isinstance(token, str) and token:
@@ -302,32 +296,49 @@ def run(module):
                                                    for fp in p['compare_token_fingerprints'])
     result['url'] = fields['url'] if isinstance(fields['url'], str) else None
     result['username'] = fields['username'] if isinstance(fields['username'], str) else None
-    managed = set(names[logical].lower() if fmt == 'ini' else names[logical] for logical in cf.MANAGED)
+    managed = set(cf.fold_key(fmt, names[logical]) for logical in cf.MANAGED)
     # Other secret-looking values (a password, a token under another key) are shown only as a
     # fingerprint marker, like the token in the writer's diff.
     # plain_data: dates and non-string keys of a YAML file shown as text (an Ansible result is JSON).
     result['settings'] = cf.mask_structure(cf.plain_data(dict((k, v) for k, v in values.items() if k not in managed)), _marker)
-    problems.extend(check_fields(fields, p['allow_insecure_http']))
+    result['problems'].extend(check_fields(fields, p['allow_insecure_http']))
+
+
+def run(module):
+    p = module.params
+    fmt = p['format']
+    path = p['path']
+    names = cf.key_names(fmt, p['keys'])
+    result = dict(changed=False, path=path, format=fmt, exists=False, url=None, username=None,
+                  token_fingerprint=None, token_fingerprint_matches={}, settings={}, problems=[])
+    result['token_fingerprint_matches'] = dict((fp, False) for fp in p['compare_token_fingerprints'])
+    try:
+        check_path(path)
+    except SafeFileError as e:
+        module.fail_json(msg=e.msg, **result)
+    if fmt == 'ini':
+        try:
+            cf.check_ini_section(p['section'])  # the same sections as the writer
+        except cf.FormatError as e:
+            module.fail_json(msg=e.msg, **result)
+    text = inspect_file(path, result)
+    if text is None:
+        return result
+    try:
+        values = cf.read_values(fmt, text, p['section'], p['root_key'])
+    except cf.FormatError as e:
+        result['problems'].append('parse_error: %s' % e.msg)
+        return result
+    if values is None:
+        result['problems'].append('missing_section: %s' % p['section'] if fmt == 'ini'
+                                  else 'missing_root_key: %s' % p['root_key'])
+        values = {}
+    report_values(module, values, names, result)
     return result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type='path', required=True),
-            format=dict(type='str', default='yaml', choices=list(cf.FORMATS)),
-            keys=dict(type='dict', no_log=False, options=dict(
-                url=dict(type='str'),
-                username=dict(type='str'),
-                api_token=dict(type='str', no_log=False),
-            )),
-            section=dict(type='str', default=cf.DEFAULT_SECTION),
-            root_key=dict(type='str', no_log=False),
-            allow_insecure_http=dict(type='bool', default=False),
-            compare_token_fingerprints=dict(type='list', elements='str', default=[], no_log=False),
-        ),
-        supports_check_mode=True,
-    )
+    module = argument_spec().create_ansible_module(supports_check_mode=True)
     module.exit_json(**run(module))
 
 

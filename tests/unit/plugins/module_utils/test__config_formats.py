@@ -787,3 +787,44 @@ def test_mask_text_hides_a_token_under_any_key_name_in_its_section_only():
     text = '[jira]\nmykey = SECRETVALUE-1\n[other]\nmykey = plain-value\n'
     masked = cf.mask_text('ini', text, lambda k, v: '<%s>' % k, 'mykey')
     assert 'SECRETVALUE-1' not in masked and 'plain-value' in masked
+
+
+def test_fold_key_ignores_case_only_for_ini():
+    assert cf.fold_key('ini', 'Api_Token') == 'api_token'
+    for fmt in ('yaml', 'json', 'env'):
+        assert cf.fold_key(fmt, 'Api_Token') == 'Api_Token'
+    assert cf.lookup('ini', {'api_token': 't'}, 'API_TOKEN') == 't'
+    assert cf.lookup('yaml', {'api_token': 't'}, 'API_TOKEN') is None
+
+
+def test_removal_items_cover_the_managed_keys_and_the_settings_and_check_the_names():
+    names = cf.key_names('env', {'url': 'MY_URL'})
+    assert cf.removal_items('env', names, {'TIMEOUT': 1}) == [
+        ('url', 'MY_URL', None), ('username', 'JIRA_USERNAME', None), ('api_token', 'JIRA_API_TOKEN', None),
+        ('TIMEOUT', 'TIMEOUT', None)]
+    with pytest.raises(cf.FormatError):
+        cf.removal_items('env', names, {'not a name': 1})
+
+
+def test_present_keys_are_the_held_ones_and_with_merge_a_null_counts():
+    items = cf.removal_items('yaml', cf.key_names('yaml', None), {'timeout': None})
+    old = {'url': 'u', 'api_token': None, 'timeout': 3}
+    assert cf.present_keys('yaml', old, items, merge=False) == ['url', 'timeout']
+    assert cf.present_keys('yaml', old, items, merge=True) == ['url', 'api_token', 'timeout']
+    assert cf.present_keys('yaml', None, items, merge=True) == []
+    ini_items = cf.removal_items('ini', cf.key_names('ini', {'url': 'URL'}), {})
+    assert cf.present_keys('ini', {'url': 'u'}, ini_items, merge=False) == ['url']
+
+
+def test_fingerprint_marker_fingerprints_the_text_the_file_holds():
+    seen = []
+
+    def fingerprint(text):
+        seen.append(text)
+        return 'fp:%s' % len(text)
+
+    marker_for = cf.fingerprint_marker(fingerprint)
+    assert marker_for('api_token', 'abc') == cf.token_marker('api_token', 'fp:3')
+    assert marker_for('pin', 1.5) == cf.token_marker('pin', 'fp:3')
+    marker_for('flag', False)
+    assert seen == ['abc', '1.5', 'false']

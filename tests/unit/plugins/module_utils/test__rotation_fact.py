@@ -119,3 +119,102 @@ def test_upgrade_with_another_change_keeps_rotated_at_and_revalidates():
     core = dict(CORE, token_fingerprint=token_fingerprint(TOKEN), expires_on='2027-03-01')
     new = rf.next_record(recorded(token_fingerprint=old_form(TOKEN)), core, True, T1, token=TOKEN)
     assert (new['rotated_at'], new['validated_at'], new['token_fingerprint']) == (T0, T1, core['token_fingerprint'])
+
+
+# ---------------------------------------------------------------------------------------------
+# The record's file (a real AnsibleModule; the module's own runs are the integration tests)
+# ---------------------------------------------------------------------------------------------
+
+def real_module(monkeypatch, check_mode=False, diff=True):
+    from ansible.module_utils import basic
+    args = {'_ansible_check_mode': check_mode, '_ansible_diff': diff, '_ansible_remote_tmp': '/tmp',
+            '_ansible_keep_remote_files': False}
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode())
+        return basic.AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
+    with patch_module_args(args):
+        return basic.AnsibleModule(argument_spec={}, add_file_common_args=True, supports_check_mode=True)
+
+
+def fact_option(path, validated=True):
+    return dict(path=str(path), account_id=None, expires_on=None, validated=validated)
+
+
+def test_add_diff_turns_a_second_entry_into_a_list():
+    result = {}
+    rf.add_diff(result, 'a')
+    assert result['diff'] == 'a'
+    rf.add_diff(result, 'b')
+    rf.add_diff(result, 'c')
+    assert result['diff'] == ['a', 'b', 'c']
+
+
+def test_keep_writes_the_record_once_with_its_parent_and_mode(tmp_path, monkeypatch):
+    fact = tmp_path / 'facts.d' / 'jira.fact'
+    module = real_module(monkeypatch)
+    result = dict(changed=False, path='/etc/app/jira.yml')
+    rf.keep(module, fact_option(fact), CORE, 'tok', result)
+    assert result['changed'] is True
+    assert json.loads(fact.read_text()) == result['rotation_fact']
+    assert result['rotation_fact']['rotated_at'] == result['rotation_fact']['validated_at']
+    assert oct(fact.stat().st_mode & 0o777) == oct(rf.FACT_MODE)
+    assert oct(fact.parent.stat().st_mode & 0o777) == oct(0o755)
+    assert result['diff']['before'] == '' and result['diff']['after'] == rf.render(result['rotation_fact'])
+    again = dict(changed=False, path='/etc/app/jira.yml')
+    rf.keep(module, fact_option(fact), CORE, 'tok', again)
+    assert again['changed'] is False and 'diff' not in again
+
+
+def test_keep_in_check_mode_reports_the_record_and_writes_nothing(tmp_path, monkeypatch):
+    fact = tmp_path / 'facts.d' / 'jira.fact'
+    result = dict(changed=False, path='/etc/app/jira.yml')
+    rf.keep(real_module(monkeypatch, check_mode=True), fact_option(fact), CORE, 'tok', result)
+    assert result['changed'] is True and result['rotation_fact']['token_fingerprint'] == CORE['token_fingerprint']
+    assert not fact.parent.exists()
+
+
+class Failed(Exception):
+    pass
+
+
+def test_keep_refuses_a_link_naming_the_config_written(tmp_path, monkeypatch):
+    fact = tmp_path / 'jira.fact'
+    fact.symlink_to(tmp_path / 'elsewhere')
+    module = real_module(monkeypatch)
+
+    def fail_json(**kwargs):
+        raise Failed(kwargs)
+
+    module.fail_json = fail_json
+    with pytest.raises(Failed) as e:
+        rf.keep(module, fact_option(fact), CORE, 'tok', dict(changed=True, path='/etc/app/jira.yml'))
+    out = e.value.args[0]
+    assert out['changed'] is True
+    assert out['msg'] == ('Wrote /etc/app/jira.yml, but %s (rotation_fact.path) is not a regular file; give the path '
+                          'of a file.' % fact)
+    assert not (tmp_path / 'elsewhere').exists()
+
+
+def test_remove_deletes_the_record_and_shows_it_in_the_diff(tmp_path, monkeypatch):
+    fact = tmp_path / 'jira.fact'
+    fact.write_text('{"a": 1}\n')
+    result = dict(changed=False, path='/etc/app/jira.yml')
+    rf.remove(real_module(monkeypatch), str(fact), result)
+    assert result['changed'] is True and not fact.exists()
+    assert result['diff'] == dict(before='{"a": 1}\n', after='', before_header=str(fact), after_header=str(fact))
+    nothing = dict(changed=False, path='/etc/app/jira.yml')
+    rf.remove(real_module(monkeypatch), str(fact), nothing)
+    assert nothing == dict(changed=False, path='/etc/app/jira.yml')
+
+
+def test_remove_takes_away_a_link_without_reading_through_it(tmp_path, monkeypatch):
+    target = tmp_path / 'target'
+    target.write_text('keep')
+    fact = tmp_path / 'jira.fact'
+    fact.symlink_to(target)
+    result = dict(changed=False, path='/etc/app/jira.yml')
+    rf.remove(real_module(monkeypatch, check_mode=True), str(fact), result)
+    assert result['diff']['before'] == '(a symbolic link: the link is removed)\n'
+    assert fact.is_symlink() and target.read_text() == 'keep'

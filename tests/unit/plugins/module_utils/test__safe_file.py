@@ -521,3 +521,55 @@ def test_lock_of_a_relative_name_is_taken_in_the_current_directory(tmp_path, mon
     lock = sf.lock_for('c.yaml')
     lock.acquire()
     lock.release()
+
+
+def test_load_if_exists_gives_none_for_nothing_and_the_bytes_of_a_file(tmp_path):
+    path = str(tmp_path / 'c.env')
+    assert sf.load_if_exists(path) is None
+    with open(path, 'wb') as f:
+        f.write(b'A=1\n')
+    assert sf.load_if_exists(path) == b'A=1\n'
+
+
+def test_load_if_exists_counts_a_dangling_link_only_when_not_following(tmp_path):
+    link = str(tmp_path / 'link')
+    os.symlink(str(tmp_path / 'missing'), link)
+    assert sf.load_if_exists(link, follow=True) is None
+    with pytest.raises(sf.ReadRefused) as e:
+        sf.load_if_exists(link)
+    assert e.value.reason == os.strerror(errno.ELOOP)
+    assert e.value.msg == 'Could not read %s: %s.' % (link, os.strerror(errno.ELOOP))
+
+
+def test_load_if_exists_follows_a_link_when_asked(tmp_path):
+    target = tmp_path / 'real'
+    target.write_bytes(b'x')
+    link = str(tmp_path / 'link')
+    os.symlink(str(target), link)
+    assert sf.load_if_exists(link, follow=True) == b'x'
+
+
+def test_load_if_exists_refuses_a_large_file_and_a_non_file_with_the_option_named(tmp_path):
+    big = tmp_path / 'big'
+    big.write_bytes(b'x' * (sf.MAX_READ_BYTES + 1))
+    with pytest.raises(sf.FileTooLarge) as e:
+        sf.load_if_exists(str(big), option='rotation_fact.path')
+    assert '(rotation_fact.path) is larger than 1024 KiB' in e.value.msg
+    fifo = str(tmp_path / 'fifo')
+    os.mkfifo(fifo)
+    with pytest.raises(sf.SafeFileError) as e:
+        sf.load_if_exists(fifo)
+    assert not isinstance(e.value, sf.ReadRefused) and 'is not a regular file' in e.value.msg
+
+
+def test_load_if_exists_reports_the_systems_reason(tmp_path, monkeypatch):
+    path = tmp_path / 'c.env'
+    path.write_bytes(b'A=1\n')
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(sf, 'read_file', refuse)
+    with pytest.raises(sf.ReadRefused) as e:
+        sf.load_if_exists(str(path))
+    assert e.value.reason == os.strerror(errno.EACCES)

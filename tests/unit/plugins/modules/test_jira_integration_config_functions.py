@@ -11,38 +11,38 @@ from ansible_collections.integrations.jira.plugins.modules import jira_integrati
 
 
 def test_key_names_default_per_format_and_overrides():
-    assert m.key_names('env', None)['api_token'] == 'JIRA_API_TOKEN'
-    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['api_token'] == 'secret'
-    assert m.key_names('yaml', {'api_token': 'secret', 'url': None})['url'] == 'url'
+    assert cf.key_names('env', None)['api_token'] == 'JIRA_API_TOKEN'
+    assert cf.key_names('yaml', {'api_token': 'secret', 'url': None})['api_token'] == 'secret'
+    assert cf.key_names('yaml', {'api_token': 'secret', 'url': None})['url'] == 'url'
 
 
 def test_plan_items_refuses_duplicates_case_insensitively_for_ini():
-    names = m.key_names('ini', None)
+    names = cf.key_names('ini', None)
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', names, values, {'URL': 'y'})
+        cf.plan_items('ini', names, values, {'URL': 'y'})
     assert 'URL' in e.value.msg and 'case' in e.value.msg
-    assert [i[0] for i in m.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
+    assert [i[0] for i in cf.plan_items('yaml', names, values, {'URL': 'y'})] == ['url', 'username', 'api_token', 'URL']
 
 
 @pytest.mark.parametrize('fmt', cf.FORMATS)
 def test_plan_items_refuses_empty_key_names_in_every_format(fmt):
-    """F5: YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
+    """YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items(fmt, m.key_names(fmt, None), values, {'': 'x'})
+        cf.plan_items(fmt, cf.key_names(fmt, None), values, {'': 'x'})
     assert 'setting' in e.value.msg
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items(fmt, m.key_names(fmt, {'url': ''}), values, {})
+        cf.plan_items(fmt, cf.key_names(fmt, {'url': ''}), values, {})
     assert e.value.msg.startswith('Option keys.url')
 
 
 def test_compare_tells_types_apart_in_yaml_and_text_in_env():
     items = [('timeout', 'timeout', 30), ('verify', 'verify', True)]
-    assert m.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
-    assert m.compare('yaml', {'timeout': '30', 'verify': 1}, items) == ['timeout', 'verify']
-    assert m.compare('yaml', None, items) == ['timeout', 'verify']
-    assert m.compare('env', {'timeout': '30', 'verify': 'true'}, items) == []
+    assert cf.compare('yaml', {'timeout': 30, 'verify': True}, items) == []
+    assert cf.compare('yaml', {'timeout': '30', 'verify': 1}, items) == ['timeout', 'verify']
+    assert cf.compare('yaml', None, items) == ['timeout', 'verify']
+    assert cf.compare('env', {'timeout': '30', 'verify': 'true'}, items) == []
 
 
 @pytest.mark.parametrize('mode, expected', [
@@ -66,10 +66,10 @@ def test_check_fields_codes():
 def test_a_bad_key_name_is_reported_as_the_option_key_or_as_a_setting():
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', m.key_names('ini', {'api_token': 'a=b'}), values, {})
+        cf.plan_items('ini', cf.key_names('ini', {'api_token': 'a=b'}), values, {})
     assert 'key for api_token' in e.value.msg and 'setting' not in e.value.msg
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('ini', m.key_names('ini', None), values, {'c=d': 'x'})
+        cf.plan_items('ini', cf.key_names('ini', None), values, {'c=d': 'x'})
     assert 'setting' in e.value.msg and 'key for' not in e.value.msg
 
 
@@ -77,7 +77,7 @@ def test_a_value_the_format_cannot_hold_names_the_logical_field_not_its_file_key
     """env keys are JIRA_*; the message names the field the user gave (username)."""
     values = {'url': 'https://x', 'username': 'two\nlines', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
-        m.plan_items('env', m.key_names('env', None), values, {})
+        cf.plan_items('env', cf.key_names('env', None), values, {})
     assert 'The value of username ' in e.value.msg
 
 
@@ -85,3 +85,33 @@ def test_the_diff_marker_of_a_non_string_secret_is_that_of_its_file_text():
     assert m.marker_for('api_token', 12345) == m.marker_for('api_token', '12345')
     assert m.marker_for('api_token', True) == m.marker_for('api_token', 'true')
     assert m.marker_for('api_token', 'a') != m.marker_for('api_token', 'b')
+
+
+def writer_module(monkeypatch, args):
+    import json
+    from ansible.module_utils import basic
+    args = dict(args, _ansible_check_mode=False, _ansible_diff=True, _ansible_remote_tmp='/tmp',
+                _ansible_keep_remote_files=False)
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode())
+        return m.argument_spec().create_ansible_module(add_file_common_args=True, supports_check_mode=True)
+    with patch_module_args(args):
+        return m.argument_spec().create_ansible_module(add_file_common_args=True, supports_check_mode=True)
+
+
+def test_a_run_leaves_module_params_as_the_task_gave_them(tmp_path, monkeypatch):
+    """The defaulted mode and the checked expiry date are the run's own; Ansible reports params as the invocation."""
+    path = tmp_path / 'jira.yml'
+    fact = tmp_path / 'jira.fact'
+    module = writer_module(monkeypatch, dict(path=str(path), url='https://x.atlassian.net/', username='svc@example.com',
+                                             api_token='Tok-SECRET-1234',
+                                             rotation_fact=dict(path=str(fact), expires_on='')))
+    before = dict(module.params, rotation_fact=dict(module.params['rotation_fact']))
+    result = m.run(module)
+    assert module.params == before and module.params['mode'] is None
+    assert result['changed'] is True and result['changed_keys'] == ['url', 'username', 'api_token']
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert result['rotation_fact']['expires_on'] is None and result['rotation_fact']['url'] == 'https://x.atlassian.net'
+    assert m.run(module)['changed'] is False
