@@ -41,7 +41,6 @@ from ansible_collections.integrations.jira.plugins.module_utils._jira_client imp
     secret_values,
 )
 from ansible_collections.integrations.jira.plugins.modules import jira_credentials_info as creds_module
-from ansible_collections.integrations.jira.plugins.modules import jira_integration_config as config_module
 
 # Deterministic, so a CI failure reproduces and the report's counts are stable.
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
@@ -199,10 +198,10 @@ def _same(a, b):
 
 def _config_property(fmt, token, username, settings_, root_key):
     counted('config')
-    names = config_module.key_names(fmt, None)
+    names = cf.key_names(fmt, None)
     vals = dict(url='https://tenant.atlassian.net', username=username, api_token=token)
     try:
-        items = config_module.plan_items(fmt, names, vals, settings_)
+        items = cf.plan_items(fmt, names, vals, settings_)
         text = cf.render(fmt, [(k, v) for _l, k, v in items], section='jira', root_key=root_key)
     except cf.FormatError as e:
         assert token not in e.msg, 'a FormatError message repeats the token'
