@@ -64,7 +64,7 @@ def _convert(node):
         else:
             out[key] = _convert(value)
     # The User schema says emailAddress/locale "may be returned as null" without `nullable`;
-    # honour the prose as the spec's own statement (docs/jira-behaviour.md §2).
+    # honour the prose as the spec's own statement (docs/jira-behaviour.md §3).
     nullable = node.get("nullable") or "may be returned as null" in str(node.get("description", ""))
     out.pop("nullable", None)
     if nullable:

@@ -358,7 +358,7 @@ def search_users(req):
 
 
 def get_user_groups(req):
-    """GET /user/groups (facts §4): Cloud accountId= (required), DC username=; Browse users needed."""
+    """GET /user/groups (docs/jira-behaviour.md §8): Cloud accountId= (required), DC username=; Browse users needed."""
     account, err = _find_user(req)
     if err:
         return err
