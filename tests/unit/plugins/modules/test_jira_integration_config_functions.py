@@ -27,7 +27,7 @@ def test_plan_items_refuses_duplicates_case_insensitively_for_ini():
 
 @pytest.mark.parametrize('fmt', cf.FORMATS)
 def test_plan_items_refuses_empty_key_names_in_every_format(fmt):
-    """F5: YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
+    """Empty setting names: YAML and JSON could hold "", but no reader looks a setting up by an empty name."""
     values = {'url': 'https://x', 'username': 'u', 'api_token': 't'}
     with pytest.raises(cf.FormatError) as e:
         m.plan_items(fmt, m.key_names(fmt, None), values, {'': 'x'})
