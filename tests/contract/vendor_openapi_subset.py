@@ -5,7 +5,7 @@ Usage: tests/contract/vendor_openapi_subset.py FULL_DOCUMENT.json [OUTPUT.json]
 
 The full document is about 3.5 MB; the contract test needs only the operations the collection and
 the emulator use, plus the component schemas those operations reference (followed transitively).
-The excerpt is written deterministically (sorted keys, fixed indent, trailing newline), so
+The excerpt is written deterministically (sorted keys, fixed indent, ASCII only, trailing newline), so
 re-running the script on the same input gives a byte-identical file and a diff shows real upstream
 changes. Where the excerpt came from is recorded in its top-level `x-vendored` entry and in
 tests/contract/data/PROVENANCE.md. Test-only code, run by hand when refreshing the excerpt; the
@@ -126,7 +126,7 @@ def extract(document, sha256=None):
 
 
 def dumps(subset):
-    return json.dumps(subset, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(subset, sort_keys=True, indent=1, ensure_ascii=True) + "\n"
 
 
 def main(argv):
