@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmarks of integrations.jira against the local Jira emulator (issue 7).
+"""Benchmarks of integrations.jira against the local Jira emulator.
 
     benchmarks/run            # full run: N = 10, 100, 300; writes docs/performance.md and its plots
     benchmarks/run --quick    # harness smoke check: N = 10, 30, one repetition, writes build/bench/

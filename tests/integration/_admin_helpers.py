@@ -1,6 +1,6 @@
 """Helpers for the Jira admin module and jira_setup tests: plays with the connection set once via
 module_defaults, credentials passed as extra vars (never on a command line), and emulator state
-read-outs. Real runs go through the lead's tests/support/ansible.py."""
+read-outs. Real runs go through the shared runner in tests/support/ansible.py."""
 
 import os
 

@@ -578,7 +578,8 @@ def test_rotation_fact_is_kept_in_the_same_run_and_changes_only_with_the_token()
 
 
 def test_bad_path_attributes_and_empty_values_are_refused_before_anything_is_written():
-    """F3, F4, F5: each fails naming the option; no file appears (not even a new one)."""
+    """Bad paths, modes, owners, empty credentials and empty setting names: each fails naming the option;
+    no file appears (not even a new one)."""
     d = target_dir()
     t = new_token('b')
     p = os.path.join(d, 'new.yaml')

@@ -1,4 +1,4 @@
-"""The Jira admin modules (issue 8) run through real ansible-playbook against the emulator, in
+"""The Jira admin modules run through real ansible-playbook against the emulator, in
 Cloud and Data Center mode: set up from nothing, re-run unchanged, check mode, diff, removal,
 non-admin credentials, and the admin token never in any output."""
 

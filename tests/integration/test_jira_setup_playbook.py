@@ -187,7 +187,7 @@ def test_setup_on_datacenter_with_an_admin_personal_access_token(tmp_path, jira_
                for req in emu.requests if req['path'] != '/rest/api/2/serverInfo')
 
 
-@pytest.mark.skipif(not os.path.exists(PROVISION), reason='playbooks/provision.yml (issue 4) is not in this checkout')
+@pytest.mark.skipif(not os.path.exists(PROVISION), reason='playbooks/provision.yml is not in this checkout')
 def test_setup_then_provision_end_to_end(tmp_path, emu):
     setup = Setup(tmp_path, emu)
     r = setup.run()

@@ -1,10 +1,15 @@
-"""Jira-side administration resources (issue 8): groups, users, application roles, project roles.
+"""Jira-side administration resources the setup modules use: groups, users, application roles, project roles.
 
-Test-only code. Shapes and status codes follow ../shared/specs/jira-cloud-platform-v3.openapi.json
-(Cloud); Data Center differences are noted where they matter (login names instead of accountIds,
-PUT /applicationrole/{key}). State lives on the JiraEmulator: emu.groups (name -> groupId),
+Test-only code. Shapes and status codes follow Atlassian's Jira Cloud platform v3 OpenAPI document
+(the excerpt in tests/contract/data/, checked by tests/contract/); Data Center differences are noted
+where they matter (login names instead of accountIds, PUT /applicationrole/{key}; see
+docs/jira-behaviour.md §8). State lives on the JiraEmulator: emu.groups (name -> groupId),
 Account.groups (membership), emu.application_roles, emu.project_roles.
+
+Every handler opens with the same checks (caller's permission, the group or user named in the query,
+the project and role in the URL); they are declared once per handler with @opens_with(...) below.
 """
+import functools
 from urllib.parse import quote
 
 from ._http import Response, error_collection, json_response
@@ -16,14 +21,92 @@ NO_GROUP = "Specified group does not exist."
 NO_USER = "Specified user does not exist or you do not have required permissions"
 
 
-def _require_admin(req):
-    if not req.account.is_admin:
-        return R.forbidden(req, NOT_ADMIN)
-    return None
+NOT_ADMINISTRATOR = "You are not an administrator."
+
+
+def _is_admin(req):
+    return req.account.is_admin
 
 
 def _can_browse_users(req):
     return req.account.is_admin or "USER_PICKER" in req.account.global_permissions
+
+
+# ------------------------------------------------------ handler preamble
+def opens_with(*steps):
+    """Decorator: run a handler's opening checks, in order, before the handler itself.
+
+    A step is called as step(req, found), where found holds the route's URL parameters plus what
+    earlier steps resolved. It returns a Response (the answer: the handler does not run), or a dict
+    of names to add to found, or None. The handler is then called as handler(req, **found).
+    """
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(req, **params):
+            found = dict(params)
+            for step in steps:
+                out = step(req, found)
+                if isinstance(out, Response):
+                    return out
+                found.update(out or {})
+            return handler(req, **found)
+        return run
+    return wrap
+
+
+def needs(allowed, message=None, cloud_message=None):
+    """Step: 403 ErrorCollection (message, or cloud_message on Cloud) unless allowed(req)."""
+    def step(req, found):
+        if allowed(req):
+            return None
+        text = cloud_message if req.cloud and cloud_message else message
+        return R.forbidden(req, text) if text else R.forbidden(req)
+    return step
+
+
+def datacenter_only(req, found):
+    """Step: Cloud has no such operation (405, GET allowed)."""
+    if req.cloud:
+        return Response(405, b"", R.JSON, {"Allow": "GET"})
+    return None
+
+
+def group_in_query(req, found):
+    """Step: the group named by groupname= / groupId= (Cloud) or groupname= (DC), as `name`."""
+    name, err = _group_from_query(req)
+    return err or {"name": name}
+
+
+def user_in_query(req, found):
+    """Step: the user named by accountId= (Cloud) or username= / key= (DC), as `account`."""
+    account, err = _find_user(req)
+    return err or {"account": account}
+
+
+def known_application_role(req, found):
+    """Step: 404 unless the URL's application role `key` exists."""
+    if found["key"] not in req.emu.application_roles:
+        return error_collection(404, ["The application role with key '%s' does not exist." % found["key"]])
+    return None
+
+
+def project_in_url(denied):
+    """Step: the URL's project (and role, when the route has role_id) as `project` and `role`;
+    a caller who may not administer the project gets `denied` ("not_found": 404, else 403)."""
+    def step(req, found):
+        project, role, err = _role_context(req, found["key"], found.get("role_id"))
+        if err:
+            return err
+        if not _project_admin(req, project):
+            return R.project_not_found(req, found["key"]) if denied == "not_found" else R.forbidden(req)
+        return {"project": project, "role": role}
+    return step
+
+
+ADMIN = needs(_is_admin, NOT_ADMIN)
+ADMINISTRATOR = needs(_is_admin, NOT_ADMINISTRATOR)
+BROWSE_USERS = needs(_can_browse_users)
+BROWSE_USERS_ADMIN_TEXT = needs(_can_browse_users, NOT_ADMIN)
 
 
 def _group_from_query(req):
@@ -81,17 +164,13 @@ def group_json(req, name):
 
 
 # ----------------------------------------------------------------- groups
-def get_group(req):
-    if not _can_browse_users(req):
-        return R.forbidden(req)
-    name, err = _group_from_query(req)
-    return err or json_response(200, group_json(req, name))
+@opens_with(BROWSE_USERS, group_in_query)
+def get_group(req, name):
+    return json_response(200, group_json(req, name))
 
 
+@opens_with(ADMIN)
 def create_group(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
     data = req.json() or {}
     name = (data.get("name") or "").strip() if isinstance(data, dict) else ""
     if not name:
@@ -104,13 +183,8 @@ def create_group(req):
     return json_response(201, group_json(req, name))
 
 
-def delete_group(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
-    name, err = _group_from_query(req)
-    if err:
-        return err
+@opens_with(ADMIN, group_in_query)
+def delete_group(req, name):
     emu = req.emu
     with emu.lock:
         del emu.groups[name]
@@ -126,12 +200,8 @@ def delete_group(req):
     return Response(200, b"")
 
 
-def get_group_members(req):
-    if not _can_browse_users(req):
-        return R.forbidden(req, NOT_ADMIN)
-    name, err = _group_from_query(req)
-    if err:
-        return err
+@opens_with(BROWSE_USERS_ADMIN_TEXT, group_in_query)
+def get_group_members(req, name):
     include_inactive = (req.q("includeInactiveUsers") or "false").lower() == "true"
     start = int(req.q("startAt") or 0)
     limit = int(req.q("maxResults") or 50)
@@ -149,9 +219,8 @@ def get_group_members(req):
     return json_response(200, data)
 
 
+@opens_with(BROWSE_USERS_ADMIN_TEXT)
 def get_groups_bulk(req):
-    if not _can_browse_users(req):
-        return R.forbidden(req, NOT_ADMIN)
     emu = req.emu
     wanted = set(req.q_all("groupName")) | set(req.q_all("groupname"))
     wanted_ids = set(req.q_all("groupId"))
@@ -186,13 +255,8 @@ def _user_from_body_or_query(req, body):
     return None, error_collection(404, [NO_USER])
 
 
-def add_group_user(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
-    name, err = _group_from_query(req)
-    if err:
-        return err
+@opens_with(ADMIN, group_in_query)
+def add_group_user(req, name):
     account, err = _user_from_body_or_query(req, req.json())
     if err:
         return err
@@ -204,13 +268,8 @@ def add_group_user(req):
     return json_response(201, group_json(req, name))
 
 
-def remove_group_user(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
-    name, err = _group_from_query(req)
-    if err:
-        return err
+@opens_with(ADMIN, group_in_query)
+def remove_group_user(req, name):
     account, err = _user_from_body_or_query(req, None)
     if err:
         return err
@@ -241,20 +300,16 @@ def _find_user(req):
     return match[0], None
 
 
-def get_user(req):
-    account, err = _find_user(req)
-    if err:
-        return err
+@opens_with(user_in_query)
+def get_user(req, account):
     if account is not req.account and not _can_browse_users(req):
         return R.forbidden(req)
     expand = set(x.strip() for x in (req.q("expand") or "").split(",") if x.strip())
     return json_response(200, R.user_json(req, account, expand))
 
 
+@opens_with(ADMIN)
 def create_user(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
     emu = req.emu
     body = req.json()
     if not isinstance(body, dict):
@@ -301,13 +356,8 @@ def create_user(req):
     return json_response(201, R.user_json(req, account))
 
 
-def delete_user(req):
-    denied = _require_admin(req)
-    if denied:
-        return denied
-    account, err = _find_user(req)
-    if err:
-        return err
+@opens_with(ADMIN, user_in_query)
+def delete_user(req, account):
     if account is req.account:
         return error_collection(400, ["You cannot delete the currently logged in user."])
     emu = req.emu
@@ -357,41 +407,27 @@ def search_users(req):
     return json_response(200, [R.user_json(req, a) for a in found[start:start + limit]])
 
 
-def get_user_groups(req):
-    """GET /user/groups (facts §4): Cloud accountId= (required), DC username=; Browse users needed."""
-    account, err = _find_user(req)
-    if err:
-        return err
-    if not _can_browse_users(req):
-        return R.forbidden(req, "You do not have the permission to browse users and groups.")
+@opens_with(user_in_query, needs(_can_browse_users, "You do not have the permission to browse users and groups."))
+def get_user_groups(req, account):
+    """GET /user/groups (docs/jira-behaviour.md §8): Cloud accountId= (required), DC username=; Browse users needed."""
     return json_response(200, [R.group_ref(req, g) for g in req.emu.effective_groups(account)])
 
 
 # ------------------------------------------------------ application roles
+@opens_with(needs(_is_admin, NOT_ADMIN, cloud_message=NOT_ADMINISTRATOR))
 def list_application_roles(req):
-    denied = _require_admin(req)
-    if denied:
-        return R.forbidden(req, "You are not an administrator.") if req.cloud else denied
     return json_response(200, [R.application_role_json(req, k) for k in sorted(req.emu.application_roles)])
 
 
+@opens_with(ADMINISTRATOR, known_application_role)
 def get_application_role(req, key):
-    if not req.account.is_admin:
-        return R.forbidden(req, "You are not an administrator.")
-    if key not in req.emu.application_roles:
-        return error_collection(404, ["The application role with key '%s' does not exist." % key])
     return json_response(200, R.application_role_json(req, key))
 
 
+# Data Center only; on Cloud group product access is managed in the admin hub (docs/jira-behaviour.md §8).
+@opens_with(datacenter_only, ADMINISTRATOR, known_application_role)
 def put_application_role(req, key):
-    # Data Center only; on Cloud product access is managed in the admin hub (issue 8).
-    if req.cloud:
-        return Response(405, b"", R.JSON, {"Allow": "GET"})
-    if not req.account.is_admin:
-        return R.forbidden(req, "You are not an administrator.")
     emu = req.emu
-    if key not in emu.application_roles:
-        return error_collection(404, ["The application role with key '%s' does not exist." % key])
     body = req.json()
     if not isinstance(body, dict):
         return error_collection(400, ["Request body is not a JSON object."])
@@ -453,23 +489,15 @@ def project_role_json(req, project, role_id, role):
             "id": int(role_id), "description": role["description"], "actors": actors}
 
 
-def get_project_roles(req, key):
-    project, dummy, err = _role_context(req, key)
-    if err:
-        return err
-    if not _project_admin(req, project):
-        return R.project_not_found(req, key)
+@opens_with(project_in_url(denied="not_found"))
+def get_project_roles(req, key, project, role):
     roles = req.emu.project_roles.get(project.key, {})
     return json_response(200, {r["name"]: "%s/project/%s/role/%s" % (req.api(), project.id, rid)
                                for rid, r in sorted(roles.items())})
 
 
-def get_project_role(req, key, role_id):
-    project, role, err = _role_context(req, key, role_id)
-    if err:
-        return err
-    if not _project_admin(req, project):
-        return R.project_not_found(req, key)
+@opens_with(project_in_url(denied="not_found"))
+def get_project_role(req, key, role_id, project, role):
     return json_response(200, project_role_json(req, project, role_id, role))
 
 
@@ -499,12 +527,8 @@ def _resolve_actors(req, users, groups, group_ids):
     return out_users, out_groups, None
 
 
-def add_project_role_actors(req, key, role_id):
-    project, role, err = _role_context(req, key, role_id)
-    if err:
-        return err
-    if not _project_admin(req, project):
-        return R.forbidden(req)
+@opens_with(project_in_url(denied="forbidden"))
+def add_project_role_actors(req, key, role_id, project, role):
     body = req.json()
     if not isinstance(body, dict) or not any(body.get(k) for k in ("user", "group", "groupId")):
         return error_collection(400, ["You must specify at least one actor (user, group or groupId)."])
@@ -526,12 +550,8 @@ def add_project_role_actors(req, key, role_id):
     return json_response(200, project_role_json(req, project, role_id, role))
 
 
-def set_project_role_actors(req, key, role_id):
-    project, role, err = _role_context(req, key, role_id)
-    if err:
-        return err
-    if not _project_admin(req, project):
-        return R.forbidden(req)
+@opens_with(project_in_url(denied="forbidden"))
+def set_project_role_actors(req, key, role_id, project, role):
     body = req.json()
     actors = body.get("categorisedActors") if isinstance(body, dict) else None
     if not isinstance(actors, dict):
@@ -547,12 +567,8 @@ def set_project_role_actors(req, key, role_id):
     return json_response(200, project_role_json(req, project, role_id, role))
 
 
-def delete_project_role_actor(req, key, role_id):
-    project, role, err = _role_context(req, key, role_id)
-    if err:
-        return err
-    if not _project_admin(req, project):
-        return R.project_not_found(req, key)
+@opens_with(project_in_url(denied="not_found"))
+def delete_project_role_actor(req, key, role_id, project, role):
     user, group, gid = req.q("user"), req.q("group"), req.q("groupId")
     if sum(1 for x in (user, group, gid) if x) != 1:
         return error_collection(400, ["Exactly one of user, group or groupId must be given."])

@@ -86,7 +86,7 @@ def stable_uuid(text):
     return str(uuid.UUID(_digest(text)[:32]))
 
 
-# (key, id, name, type, description). Ids follow legacy Jira numbering (jira-facts.md §4:
+# (key, id, name, type, description). Ids follow legacy Jira numbering (docs/jira-behaviour.md §8:
 # EDIT_ISSUES=12 as in the spec example; the rest are the classic Jira permission ids).
 PERMISSIONS = [
     ("ADMINISTER", "0", "Administer Jira", "GLOBAL", "Create and administer projects, issue types, fields, workflows, and schemes for all projects."),

@@ -1,6 +1,6 @@
 """Request routing, Jira REST resources, faults and the /_emulator control API (test-only code).
 
-Section references ("facts §N") point to ../shared/research/jira-facts.md.
+Section references ("docs/jira-behaviour.md §N") point to that page of this repository.
 """
 import base64
 import datetime
@@ -78,7 +78,7 @@ def _html_not_found(req):
 
 
 def rest_not_found(req):
-    # facts §9: Cloud answers unknown REST paths with this JSON; DC with an HTML page.
+    # docs/jira-behaviour.md §1: Cloud answers unknown REST paths with this JSON; DC with an HTML page.
     if req.cloud:
         return json_response(404, {"message": "HTTP 404 Not Found", "status-code": 404, "sub-code": -1})
     return _html_not_found(req)
@@ -97,7 +97,7 @@ def unauthorized(req):
     if req.cloud:
         if req.gateway:
             return json_response(401, {"code": 401, "message": "Unauthorized"}, headers)
-        # facts §1 table: a wrong token for a known user reportedly gets the "passwords deprecated" text
+        # docs/jira-behaviour.md §5: a wrong token for a known user reportedly gets the "passwords deprecated" text
         # (pycontribs/jira#1497); scoped tokens on the site URL, unknown users, anonymous get "Client must…".
         if failed and auth.reason in ("password", "wrong"):
             return text_response(401, PASSWORD_DEPRECATED, headers)
@@ -112,7 +112,7 @@ def unauthorized(req):
 
 
 def captcha_response(req):
-    # facts §2: 403 + X-Authentication-Denied-Reason with the login URL (context path included).
+    # docs/jira-behaviour.md §6: 403 + X-Authentication-Denied-Reason with the login URL (context path included).
     return html_response(403, html_page("Forbidden (403)", "CAPTCHA_CHALLENGE"), {
         "X-Authentication-Denied-Reason": "CAPTCHA_CHALLENGE; login-url=%s/login.jsp" % req.emu.url,
         "X-Seraph-LoginReason": "AUTHENTICATION_DENIED",
@@ -121,7 +121,7 @@ def captcha_response(req):
 
 
 def scope_mismatch(req):
-    # facts §1 table: gateway answer for a scoped token without the needed scope.
+    # docs/jira-behaviour.md §10: gateway answer for a scoped token without the needed scope.
     return json_response(401, {"code": 401, "message": "Unauthorized; scope does not match"},
                          {"X-Failure-Category": "FAILURE_CLIENT_SCOPE_CHECK"})
 
@@ -181,7 +181,7 @@ def user_json(req, account, expand=()):
         data["deleted"] = False
     data["timeZone"] = account.time_zone
     data["locale"] = account.locale
-    # facts §1: size always present, items only when expanded.
+    # docs/jira-behaviour.md §3: size always present, items only when expanded.
     data["groups"] = {"size": len(groups),
                       "items": [group_ref(req, g) for g in groups] if "groups" in expand else []}
     data["applicationRoles"] = {"size": len(roles),
@@ -259,7 +259,7 @@ def get_my_permissions(req):
     emu = req.emu
     account = req.account
     if req.cloud:
-        # facts §4: Cloud requires `permissions` (400 without), DC has no such parameter (all returned).
+        # docs/jira-behaviour.md §8: Cloud requires `permissions` (400 without), DC has no such parameter (all returned).
         raw = req.q("permissions")
         keys = [k.strip() for k in (raw or "").split(",") if k.strip()]
         if not keys:
@@ -286,7 +286,7 @@ def get_my_permissions(req):
             have = key in account.global_permissions
         elif project is not None:
             have = key in emu.project_permissions(account, project.key)
-        else:  # "held if the user has the project permission in any project" (facts §4)
+        else:  # "held if the user has the project permission in any project" (docs/jira-behaviour.md §8)
             have = any(key in emu.project_permissions(account, p) for p in list(emu.projects))
         result[key] = _permission_entry(key, have)
     return json_response(200, {"permissions": result})
@@ -325,7 +325,7 @@ ROUTES = [
     (("GET",), r"/serverInfo", get_server_info, BOTH, "read:jira-work"),
     (("GET",), r"/mypermissions", get_my_permissions, BOTH, "read:jira-work"),
     (("GET",), r"/permissions", get_all_permissions, BOTH, "read:jira-work"),
-    # Cloud: bad credentials on get-project fall through to anonymous and give 404 (JRACLOUD-94680, facts §7).
+    # Cloud: bad credentials on get-project fall through to anonymous and give 404 (JRACLOUD-94680, docs/jira-behaviour.md §5 and §7).
     (("GET",), r"/project", get_projects, (CLOUD,), "read:jira-work"),
     (("GET",), r"/project/search", search_projects, (CLOUD,), "read:jira-work"),
     (("GET",), r"/project/(?P<key>[^/]+)", get_project, (CLOUD,), "read:jira-work"),
@@ -351,7 +351,7 @@ def _compiled():
 def route(req):
     emu = req.emu
     if req.outside_context:
-        return _html_not_found(req)   # DC without its context path (facts §9)
+        return _html_not_found(req)   # DC without its context path (docs/jira-behaviour.md §1)
     if req.gateway:
         if emu.mode != CLOUD or req.cloud_id != emu.cloud_id:
             return json_response(404, {"code": 404, "message": "Not Found"})
@@ -359,14 +359,14 @@ def route(req):
             return json_response(404, {"code": 404, "message": "Not Found"})
     path = req.path
     if path.startswith("//"):
-        return rest_not_found(req)      # base URL with a trailing slash (facts §9)
+        return rest_not_found(req)      # base URL with a trailing slash (docs/jira-behaviour.md §1)
     if not req.gateway:
         if path == "/":
             return _root_page(req)
         if path == "/login.jsp":
             return _login_page(req)
         if path == "/_edge/tenant_info" and req.cloud:
-            return json_response(200, {"cloudId": emu.cloud_id})   # public, no auth (facts §6)
+            return json_response(200, {"cloudId": emu.cloud_id})   # public, no auth (docs/jira-behaviour.md §10)
     if path.startswith("/rest/"):
         return _rest(req)
     return _html_not_found(req)
@@ -379,18 +379,18 @@ def _rest(req):
         return rest_not_found(req)
     req.version = match.group(1)
     if not req.cloud and req.version == "3":
-        # facts §9: /rest/api/3 does not exist on DC; jira-cli#323 saw an HTML 403.
+        # docs/jira-behaviour.md §1: /rest/api/3 does not exist on DC; jira-cli#323 saw an HTML 403.
         return html_response(403, html_page("Forbidden (403)", "Encountered a &quot;403 - Forbidden&quot; error while loading this page."))
     resource = match.group(2) or "/"
     req.auth = emu.authenticate(req.headers, req.gateway)
     if req.method == "GET" and req.body and emu.reject_get_body and req.auth.state == "ok":
-        # facts §9 (jira-agile-metrics#61): a GET with a body fails on Cloud as AUTHENTICATED_FAILED.
+        # docs/jira-behaviour.md §11 (jira-agile-metrics#61): a GET with a body fails on Cloud as AUTHENTICATED_FAILED.
         req.auth.state, req.auth.reason = "failed", "get_body"
     ctype = (req.headers.get("Content-Type") or "").lower()
     if (req.method in ("POST", "PUT", "DELETE", "PATCH")
             and ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"))
             and (req.headers.get("X-Atlassian-Token") or "").lower() != "no-check"):
-        # facts §9: form-encoded writes without X-Atlassian-Token: no-check hit the XSRF check.
+        # docs/jira-behaviour.md §11: form-encoded writes without X-Atlassian-Token: no-check hit the XSRF check.
         return text_response(403, "XSRF check failed")
     found = None
     allowed = []
@@ -427,7 +427,7 @@ def _gate(req, anonymous_ok, scope):
         req.account = account
         return None
     if auth.state == "failed" and anonymous_ok and req.cloud:
-        # JRACLOUD-93811 / jira.js#418 (facts §7): bad credentials are treated as anonymous on Cloud,
+        # JRACLOUD-93811 / jira.js#418 (docs/jira-behaviour.md §7): bad credentials are treated as anonymous on Cloud,
         # and the 200 carries X-Seraph-LoginReason: AUTHENTICATED_FAILED.
         req.extra_headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
         return None
@@ -441,7 +441,7 @@ def _stamp(req, resp):
     if req.account is not None:
         resp.headers.setdefault("X-Seraph-LoginReason", "OK")
         if req.cloud:
-            resp.headers.setdefault("X-AAccountId", req.account.account_id)  # facts §1 "Special headers"
+            resp.headers.setdefault("X-AAccountId", req.account.account_id)  # docs/jira-behaviour.md §3
         else:
             resp.headers.setdefault("X-AUSERNAME", req.account.name)
     elif not req.cloud:
@@ -464,7 +464,7 @@ def fault_response(req, kind, kw):
             return Response(status, json.dumps(body), kw.get("content_type", JSON), headers)
         return Response(status, body or b"", kw.get("content_type", TEXT_CT), headers)
     if kind == "rate_limit":
-        # facts §5: X-RateLimit-Reset is ISO 8601 (yyyy-MM-ddTHH:mmZ), Retry-After optional.
+        # docs/jira-behaviour.md §9: X-RateLimit-Reset is ISO 8601 (yyyy-MM-ddTHH:mmZ), Retry-After optional.
         # kw reset_after (seconds from now) sends X-RateLimit-Reset, kw reset its raw value (malformed
         # ones too); kw reason sets RateLimit-Reason (None: the header is left out).
         if kw.get("reset") is not None:
@@ -494,7 +494,7 @@ def fault_response(req, kind, kw):
     if kind == "malformed_json":
         return Response(200, '{"accountId": "5b10a2844c20165700ede21g", "displayName": ', JSON, headers)
     if kind == "anonymous_200":
-        # kw login_reason="AUTHENTICATION_DENIED" gives the old 200 + DENIED quirk (facts §2, go-jira#8).
+        # kw login_reason="AUTHENTICATION_DENIED" gives the old 200 + DENIED quirk (docs/jira-behaviour.md §6, go-jira#8).
         headers["X-Seraph-LoginReason"] = kw.get("login_reason", "AUTHENTICATED_FAILED")
         return Response(200, json.dumps({"self": "%s/rest/api/%s/myself" % (emu.url, req.version)}), JSON, headers)
     if kind == "empty_200":

@@ -1,6 +1,6 @@
 """A small local Jira (Cloud or Data Center) that answers like the real one.
 
-Behaviour follows ../shared/research/jira-facts.md (cited as "facts §N"). Test-only code: runs on the
+Behaviour follows docs/jira-behaviour.md (cited as "docs/jira-behaviour.md §N"). Test-only code: runs on the
 controller Python (3.9+), standard library HTTP server plus trustme for TLS.
 """
 import base64
@@ -119,11 +119,11 @@ class JiraEmulator(object):
         self._port = port
         self.version = version or ("1001.0.0-SNAPSHOT" if mode == CLOUD else "9.12.4")
         self.deployment_type = deployment_type or ("Cloud" if mode == CLOUD else "Server")
-        # Jira DC 11 ships with basic auth off (facts §6); basic_auth=False emulates that.
+        # Jira DC 11 ships with basic auth off (docs/jira-behaviour.md §2); basic_auth=False emulates that.
         self.basic_auth = basic_auth
         self.server_title = server_title
         self.max_log = max_log      # request log keeps the newest entries (counters are exact)
-        # facts §9: Cloud fails GETs that carry a body (seen as AUTHENTICATED_FAILED). Default on for Cloud.
+        # docs/jira-behaviour.md §11: Cloud fails GETs that carry a body (seen as AUTHENTICATED_FAILED). Default on for Cloud.
         self.reject_get_body = (mode == CLOUD) if reject_get_body is None else bool(reject_get_body)
         self.lock = threading.RLock()
         self.accounts = {}
@@ -383,7 +383,7 @@ class JiraEmulator(object):
 
     def _basic(self, user, secret, gateway):
         if self.mode == CLOUD:
-            # Cloud: the username must be the account email (facts §9), compared case-insensitively.
+            # Cloud: the username must be the account email (docs/jira-behaviour.md §2), compared case-insensitively.
             account = None
             with self.lock:
                 for acct in self.accounts.values():
@@ -395,7 +395,7 @@ class JiraEmulator(object):
                 via = "token"
             elif secret and secret in account.scoped_tokens:
                 if not gateway:
-                    # Scoped tokens only work through api.atlassian.com/ex/jira/<cloudId> (facts §6).
+                    # Scoped tokens only work through api.atlassian.com/ex/jira/<cloudId> (docs/jira-behaviour.md §10).
                     return _Auth("failed", account, "scoped_on_site")
                 via = "scoped"
             elif account.password is not None and secret == account.password:
@@ -417,7 +417,7 @@ class JiraEmulator(object):
             if account is None:
                 return _Auth("failed", reason="unknown")
             low = account.name.lower()
-            # facts §2: after N consecutive failures Seraph refuses even to check the password.
+            # docs/jira-behaviour.md §6: after N consecutive failures Seraph refuses even to check the password.
             if self.captcha_after and self._failed_logins.get(low, 0) >= self.captcha_after:
                 return _Auth("captcha", account)
             good = bool(secret) and (secret in account.tokens or secret == account.password)
@@ -428,7 +428,7 @@ class JiraEmulator(object):
         if not account.active:
             return _Auth("failed", account, "inactive")
         if not self.effective_application_roles(account):
-            # facts §1: DC user without USE permission (no application access) -> 401.
+            # docs/jira-behaviour.md §5: DC user without USE permission (no application access) -> 401.
             return _Auth("failed", account, "no_access")
         return _Auth("ok", account, via="password")
 
@@ -497,7 +497,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------
     def _handle(self, method):
         emu = self.server.emulator
-        # Not urlsplit: it would read "//rest/..." as a network location (facts §9 needs it as a path).
+        # Not urlsplit: it would read "//rest/..." as a network location (docs/jira-behaviour.md §1 needs it as a path).
         # and not self.path: Python 3.12+ collapses a leading "//" there (gh-87389); the request line is raw.
         words = self.requestline.split()
         target = words[1] if len(words) >= 2 else self.path
@@ -513,7 +513,7 @@ class _Handler(BaseHTTPRequestHandler):
         if control.startswith("/_emulator/"):
             return self._send(_routes.control(emu, method, control, parse_qs(query), body), method)
 
-        # Work out the logical path: gateway prefix or context path stripped (facts §9).
+        # Work out the logical path: gateway prefix or context path stripped (docs/jira-behaviour.md §1).
         gateway = False
         cloud_id = None
         path = raw_path

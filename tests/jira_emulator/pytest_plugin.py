@@ -32,7 +32,7 @@ def make_emulator(**kwargs):
         emu.service_token, emu.admin_token = service.tokens[0], admin.tokens[0]
         emu.service_scoped_token = service.scoped_tokens[0] if service.scoped_tokens else None
         emu.service_pat = service.pats[0] if service.pats else None
-        # The login the client must send: email on Cloud, login name on DC (facts §9).
+        # The login the client must send: email on Cloud, login name on DC (docs/jira-behaviour.md §2).
         emu.service_username = service.email if mode == "cloud" else service.name
         emu.admin_username = admin.email if mode == "cloud" else admin.name
     return emu

@@ -1,4 +1,4 @@
-"""The one leak check every reliability scenario goes through (issue 6, suite 2).
+"""The one leak check every reliability scenario goes through (the leak-scan suite of tests/reliability/).
 
 Extends :mod:`support.ansible`: a :class:`~support.ansible.Result` plus the files a run leaves
 behind are searched for every spelling of the token. Use :func:`exposure_env` for the run so that

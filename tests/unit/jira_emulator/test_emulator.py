@@ -35,7 +35,7 @@ def test_myself_cloud_shape_and_headers(jira_emulator):
     assert body["active"] is True and body["accountType"] == "atlassian"
     assert body["key"] == "" and body["name"] == ""
     assert body["self"].startswith(emu.url + "/rest/api/3/user?accountId=")
-    # facts §1: size always, items only when expanded
+    # docs/jira-behaviour.md §3: size always, items only when expanded
     assert body["groups"]["size"] == 2 and body["groups"]["items"] == []
     assert body["applicationRoles"]["size"] == 1 and body["applicationRoles"]["items"] == []
     expanded = requests.get(_api(emu) + "/myself", params={"expand": "groups,applicationRoles"},
@@ -62,7 +62,7 @@ def test_myself_dc_shape_with_context_path(jira_emulator_factory):
     assert "accountId" not in body
     assert body["name"] == "svc-ansible" and body["key"].startswith("JIRAUSER1")
     assert body["self"] == emu.url + "/rest/api/2/user?username=svc-ansible"
-    # Without the context path: 404 (facts §9); counts use the context-stripped path.
+    # Without the context path: 404 (docs/jira-behaviour.md §1); counts use the context-stripped path.
     assert requests.get(emu.gateway_url + "/rest/api/2/myself",
                         auth=(emu.service_username, emu.service_token)).status_code == 404
     assert requests.get(emu.url + "/rest/api/latest/myself",
@@ -99,7 +99,7 @@ def test_cloud_401_bodies(jira_emulator):
     assert unknown.status_code == 401 and unknown.text == "Client must be authenticated to access this resource."
     anon = requests.get(_api(emu) + "/myself")
     assert anon.status_code == 401 and "X-Seraph-LoginReason" not in anon.headers
-    # Cloud usernames are emails; the bare login name is unknown (facts §9).
+    # Cloud usernames are emails; the bare login name is unknown (docs/jira-behaviour.md §2).
     assert requests.get(_api(emu) + "/myself", auth=("svc-ansible", emu.service_token)).status_code == 401
 
 
