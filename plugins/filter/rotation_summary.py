@@ -25,7 +25,7 @@ options:
   _input:
     description:
       - One mapping per host of the play (C(ansible_play_hosts_all)) with C(host) and C(result), the host's
-        M(integrations.jira.jira_integration_config) result or V(null), as M(integrations.jira.host_values#filter)
+        M(integrations.jira.jira_integration_config) result or V(null), as P(integrations.jira.host_values#filter)
         returns them.
     type: list
     elements: dict

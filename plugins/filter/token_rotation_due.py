@@ -23,7 +23,7 @@ positional: max_age_days, warn_days
 options:
   _input:
     description:
-      - One entry per host, either a mapping with C(host) and C(record) (as M(integrations.jira.host_values#filter)
+      - One entry per host, either a mapping with C(host) and C(record) (as P(integrations.jira.host_values#filter)
         returns them) or a C([host, record]) pair; C(record) is the host's rotation record (C(rotated_at),
         C(expires_on)), or V(null) for a host without one (it is skipped).
     type: list
