@@ -23,10 +23,11 @@ positional: max_age_days, warn_days
 options:
   _input:
     description:
-      - A list of C([host, record]) pairs; C(record) is the host's rotation record (C(rotated_at), C(expires_on)),
-        or V(null) for a host without one (it is skipped).
+      - One entry per host, either a mapping with C(host) and C(record) (as P(integrations.jira.host_values#filter)
+        returns them) or a C([host, record]) pair; C(record) is the host's rotation record (C(rotated_at),
+        C(expires_on)), or V(null) for a host without one (it is skipped).
     type: list
-    elements: list
+    elements: raw
     required: true
   max_age_days:
     description: A token set more than this many days ago is due.
@@ -47,6 +48,14 @@ EXAMPLES = r'''
     due: >-
       {{ [['web01', {'rotated_at': '2020-01-01T00:00:00Z', 'expires_on': none}]]
          | integrations.jira.token_rotation_due(90, 14) }}
+
+- name: The same over the records every host of the play registered
+  ansible.builtin.debug:
+    msg: "{{ item }}"
+  loop: >-
+    {{ ansible_play_hosts | integrations.jira.host_values(hostvars, record='config_result.rotation_fact')
+       | integrations.jira.token_rotation_due(90, 14) }}
+  run_once: true
 '''
 
 RETURN = r'''
@@ -61,21 +70,33 @@ _value:
 
 import datetime
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
 
 from ansible_collections.integrations.jira.plugins.module_utils._fleet_report import due_lines
 
 
+def _pair(entry):
+    if isinstance(entry, Mapping) and 'host' in entry:
+        return entry['host'], entry.get('record')
+    if is_sequence(entry) and len(entry) == 2:
+        return entry[0], entry[1]
+    return None
+
+
 def token_rotation_due(records, max_age_days, warn_days):
-    if not is_sequence(records) or not all(is_sequence(r) and len(r) == 2 for r in records):
-        raise AnsibleFilterError('token_rotation_due expects a list of [host, record] pairs.')
+    pairs = [_pair(r) for r in records] if is_sequence(records) else [None]
+    if None in pairs:
+        raise AnsibleFilterError('token_rotation_due expects a list of [host, record] pairs or of mappings with host '
+                                 'and record.')
     try:
         max_age_days, warn_days = int(max_age_days), int(warn_days)
     except (TypeError, ValueError):
         raise AnsibleFilterError('token_rotation_due: max_age_days and warn_days must be whole numbers.')
     today = datetime.datetime.now(datetime.timezone.utc).date()
-    return due_lines([(str(host), record) for host, record in records], today, max_age_days, warn_days)
+    return due_lines([(str(host), record) for host, record in pairs], today, max_age_days, warn_days)
 
 
 class FilterModule(object):

@@ -17,12 +17,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import csv
 import datetime
 import io
 import json
 
 from html import escape as _html_escape
+
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.integrations.jira.plugins.module_utils._jira_client import is_legacy_fingerprint
 
 SCHEMA_VERSION = 1
 
@@ -141,6 +147,24 @@ def due_lines(records, today, max_age_days, warn_days):
                 by_reason.append(reason)
             hosts_of[reason].append(host)
     return ['%s on %s' % (reason, ', '.join(hosts_of[reason])) for reason in by_reason]
+
+
+def parse_fact_content(content):
+    """The rotation record from the fact file's content as ansible.builtin.slurp returns it
+    (base64), or None when that is not a JSON object."""
+    try:
+        data = json.loads(base64.b64decode(to_bytes(content)).decode('utf-8'))
+    except (binascii.Error, TypeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def fingerprints_to_compare(record, expected=None):
+    """What the host must compare with its file's token: the expected fingerprint and a recorded
+    one in the older sha256: form (the controller can only compare the current form as text)."""
+    candidates = [expected, (record or {}).get('token_fingerprint')]
+    return unique(c for i, c in enumerate(candidates)
+                  if isinstance(c, str) and c and (i == 0 or is_legacy_fingerprint(c)))
 
 
 def problem_code(problem):

@@ -155,10 +155,7 @@ files:
   sample: [/var/lib/jira-reports/latest/report.json, /var/lib/jira-reports/latest/report.csv]
 '''
 
-import base64
-import binascii
 import datetime
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -184,11 +181,7 @@ def _record(entry):
     content = entry.get('fact_content')
     if content is None:
         return entry.get('record') or {}
-    try:
-        data = json.loads(base64.b64decode(to_bytes(content)).decode('utf-8'))
-    except (binascii.Error, TypeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return fr.parse_fact_content(content)
 
 
 def _write(module, dest, report):

@@ -5,6 +5,8 @@
   option without one is absent from defaults/main.yml (url, username, api_token, ...).
 - An option shared by several entry points has the same type, default, choices and elements in each.
 - Every variable is role-prefixed, and the tasks use no undocumented public jira_integration_ variable.
+- The role passes every connection option of the collection's modules (connection_argument_spec()),
+  each from its jira_integration_ variable with the module's type, as one dict (vars/main.yml).
 """
 
 import os
@@ -12,6 +14,8 @@ import re
 
 import pytest
 import yaml
+
+from ansible_collections.integrations.jira.plugins.module_utils._jira_client import connection_argument_spec
 
 ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'roles', 'jira_integration')
 SHAPE_KEYS = ('type', 'default', 'choices', 'elements', 'required')
@@ -85,3 +89,32 @@ def test_tasks_use_only_documented_variables(specs):
             with open(os.path.join(ROLE, folder, name), encoding='utf-8') as f:
                 used.update(re.findall(r'(?<![.\w])(jira_integration_[a-z0-9_]+)', f.read()))
     assert used - documented == set()
+
+
+def test_every_connection_option_is_passed_from_its_variable(specs):
+    entries = dict(re.findall(r"'([a-z_]+)': *(_*[a-z][a-z0-9_]*)",
+                              _load('vars', 'main.yml')['__jira_integration_connection']))
+    module_spec = connection_argument_spec()
+    assert set(entries) == set(module_spec)
+    for entry_point in ('main', 'validate', 'report'):
+        options = specs[entry_point]['options']
+        for option, variable in entries.items():
+            # url, username and api_token go through their environment fallback (vars/main.yml).
+            assert variable in ('jira_integration_' + option, '__jira_integration_' + option), option
+            name = 'jira_integration_' + option
+            assert name in options, '%s: %s is passed but not documented' % (entry_point, name)
+            assert options[name]['type'] == module_spec[option]['type'], (entry_point, option)
+            assert options[name].get('choices') == module_spec[option].get('choices'), (entry_point, option)
+
+
+def test_no_task_passes_connection_options_by_hand():
+    """Only the connection dict does (module_defaults of the credential check)."""
+    connection = set(connection_argument_spec()) - {'url', 'username', 'api_token', 'allow_insecure_http'}
+    for name in os.listdir(os.path.join(ROLE, 'tasks')):
+        for task in _load('tasks', name) or []:
+            args = next((v for k, v in task.items() if k.startswith('integrations.jira.')), None) or {}
+            assert not set(args) & connection, '%s: %s' % (name, task['name'])
+    check = _load('tasks', 'validate_credentials.yml')[0]
+    assert check['module_defaults'] == {
+        'integrations.jira.jira_credentials_info': '{{ __jira_integration_connection }}'}
+    assert not set(check['integrations.jira.jira_credentials_info']) & set(connection_argument_spec())

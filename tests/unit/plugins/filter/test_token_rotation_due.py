@@ -24,9 +24,16 @@ def test_lines_name_the_hosts_per_reason():
     assert FILTER([['web01', {'rotated_at': _today(-3) + 'T00:00:00Z'}]], 90, 14) == []
 
 
+def test_mappings_from_host_values_work_like_pairs():
+    soon = {'rotated_at': _today() + 'T00:00:00Z', 'expires_on': _today(5)}
+    entries = [{'host': 'web01', 'record': soon}, {'host': 'web02', 'record': None}, {'host': 'web03'}]
+    assert FILTER(entries, 90, 14) == FILTER([['web01', soon], ['web02', None], ['web03', None]], 90, 14)
+
+
 @pytest.mark.parametrize('records, args', [
     ('web01', (90, 14)),
     ([['web01']], (90, 14)),
+    ([{'record': {}}], (90, 14)),
     ([['web01', {}]], ('ninety', 14)),
 ])
 def test_bad_input_is_refused_with_a_clear_error(records, args):
